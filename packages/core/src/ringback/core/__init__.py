@@ -1,0 +1,66 @@
+"""Ringback core: the call contract, the Timeline builder, correlation and durable delivery.
+
+The names below are imported lazily, so `import ringback.core.contract` does not pull in the
+HTTP client and `ringback` starts fast.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "CallRecord": "ringback.core.contract",
+    "CallType": "ringback.core.contract",
+    "DisconnectionReason": "ringback.core.contract",
+    "Limits": "ringback.core.contract",
+    "Role": "ringback.core.contract",
+    "CallClock": "ringback.core.timeline",
+    "CostInputs": "ringback.core.timeline",
+    "Timeline": "ringback.core.timeline",
+    "TurnLatency": "ringback.core.timeline",
+    "Correlation": "ringback.core.correlation",
+    "Provider": "ringback.core.correlation",
+    "extract_correlation": "ringback.core.correlation",
+    "Delivery": "ringback.core.delivery",
+    "SubmitResult": "ringback.core.delivery",
+    "RingbackSettings": "ringback.core.settings",
+    "Sink": "ringback.core.settings",
+}
+
+__all__ = [
+    "CallClock",
+    "CallRecord",
+    "CallType",
+    "Correlation",
+    "CostInputs",
+    "Delivery",
+    "DisconnectionReason",
+    "Limits",
+    "Provider",
+    "RingbackSettings",
+    "Role",
+    "Sink",
+    "SubmitResult",
+    "Timeline",
+    "TurnLatency",
+    "extract_correlation",
+]
+
+if TYPE_CHECKING:
+    from ringback.core.contract import CallRecord, CallType, DisconnectionReason, Limits, Role
+    from ringback.core.correlation import Correlation, Provider, extract_correlation
+    from ringback.core.delivery import Delivery, SubmitResult
+    from ringback.core.settings import RingbackSettings, Sink
+    from ringback.core.timeline import CallClock, CostInputs, Timeline, TurnLatency
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ringback.core' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,1 @@
+"""The `ringback` command line."""

@@ -1,0 +1,102 @@
+"""Settings: keyword arguments first, then `RINGBACK_*` environment variables, then defaults."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from platformdirs import user_state_path
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_BASE_URL = "http://127.0.0.1:7450"
+"""The local collector (`ringback-sim serve`)."""
+
+DEFAULT_WORKSPACE_ID = 1
+"""The local collector's default workspace."""
+
+
+def default_outbox_dir() -> Path:
+    return user_state_path("ringback") / "outbox"
+
+
+_SINK_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class Sink(BaseModel):
+    """One Create Call API endpoint that calls are delivered to."""
+
+    name: str = "primary"
+    """Short name, also the sink's folder in the outbox (lower-case letters, digits, - and _)."""
+    base_url: str = DEFAULT_BASE_URL
+    api_key: SecretStr | None = None
+    workspace_id: int = DEFAULT_WORKSPACE_ID
+    agent_id: str | None = None
+    """Default `agent_remote_identifier`; an integration may set one per call."""
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, value: str) -> str:
+        if not _SINK_NAME.match(value):
+            raise ValueError(
+                f"sink name {value!r} must be 1-40 lower-case letters, digits, '-' or '_' "
+                "(it names a folder in the outbox)"
+            )
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(
+                f"base URL {value!r} must start with http:// or https:// (e.g. {DEFAULT_BASE_URL})"
+            )
+        return value
+
+
+class RingbackSettings(BaseSettings):
+    """Where and how Ringback delivers calls.
+
+    Keyword arguments win over `RINGBACK_*` environment variables (`RINGBACK_BASE_URL`,
+    `RINGBACK_API_KEY`, `RINGBACK_WORKSPACE_ID`, `RINGBACK_AGENT_ID`, `RINGBACK_OUTBOX_DIR`, ...),
+    which win over the defaults: the local collector at http://127.0.0.1:7450, workspace 1.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="RINGBACK_", extra="ignore")
+
+    base_url: str = DEFAULT_BASE_URL
+    api_key: SecretStr | None = None
+    workspace_id: int = DEFAULT_WORKSPACE_ID
+    agent_id: str | None = None
+    outbox_dir: Path = Field(default_factory=default_outbox_dir)
+    extra_sinks: list[Sink] = Field(default_factory=list)
+    """More endpoints to deliver every call to (env: a JSON list), each tracked separately."""
+    enabled: bool = True
+    request_timeout: float = Field(default=10.0, gt=0)
+    """Seconds one HTTP attempt may take."""
+    delivery_deadline: float = Field(default=5.0, gt=0)
+    """Seconds a call's first delivery may take before the background flusher takes over."""
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        return Sink._check_url(value)
+
+    def sinks(self) -> list[Sink]:
+        """The primary sink (from the top-level fields) followed by `extra_sinks`."""
+        primary = Sink(
+            base_url=self.base_url,
+            api_key=self.api_key,
+            workspace_id=self.workspace_id,
+            agent_id=self.agent_id,
+        )
+        sinks = [primary, *self.extra_sinks]
+        names = [s.name for s in sinks]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"sink names must be unique; {', '.join(duplicates)} is used more than once "
+                "('primary' is the top-level base_url)"
+            )
+        return sinks
