@@ -1,0 +1,20 @@
+"""Correlation: link a synced call to the SIP call that reached the agent.
+
+`extract_correlation` reads the SIP Call-ID, the X- headers and the provider's own ids from
+whatever the agent's platform hands it (LiveKit attributes, webhooks, websocket start
+messages); `Correlation` holds the result. See docs/correlation.md.
+"""
+
+from .extract import extract_correlation
+from .headers import HeaderError, canonical_header_name, check_header
+from .model import Correlation
+from .provider import Provider
+
+__all__ = [
+    "Correlation",
+    "HeaderError",
+    "Provider",
+    "canonical_header_name",
+    "check_header",
+    "extract_correlation",
+]

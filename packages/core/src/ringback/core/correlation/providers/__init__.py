@@ -1,0 +1,1 @@
+"""One extractor per provider or provider family; each returns a `Correlation`."""

@@ -1,0 +1,67 @@
+"""LiveKit SIP participant attributes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..builder import Builder
+from ..hints import see
+from ..keys import header_name_for_key
+from ..model import NO_CALL_ID, Correlation
+from ..provider import Direction, Provider
+from ..values import pairs
+
+ATTRIBUTES = frozenset(
+    {
+        "sip.callID",
+        "sip.callIDFull",
+        "sip.callStatus",
+        "sip.phoneNumber",
+        "sip.trunkPhoneNumber",
+        "sip.trunkID",
+        "sip.ruleID",
+    }
+)
+"""LiveKit's own SIP attribute names (besides ``sip.h.<lower-case header>``)."""
+
+HINT = (
+    f"{NO_CALL_ID}: the LiveKit participant attribute sip.callIDFull is missing (sip.callID,"
+    " SCL_..., is LiveKit's own id and is kept in native_ids). Upgrade LiveKit SIP to a version"
+    " that sets sip.callIDFull, or set include_headers=SIP_ALL_HEADERS on the trunk so that"
+    " sip.h.call-id arrives; attributes can also land after the participant joins, so read them"
+    f" again on participant_attributes_changed. {see('livekit')}"
+)
+
+
+def matches(data: Mapping[str, Any]) -> bool:
+    """True when `data` looks like a SIP participant's attributes."""
+    return any(key in ATTRIBUTES or key.startswith("sip.h.") for key, _ in pairs(data))
+
+
+def extract(data: Mapping[str, Any], direction: Direction | None) -> Correlation:
+    """Read ``sip.callIDFull``, ``sip.h.x-*`` and the phone-number attributes.
+
+    ``sip.phoneNumber`` is the number outside LiveKit: the caller on inbound calls (the
+    default), the recipient on outbound ones; ``sip.trunkPhoneNumber`` is the other side.
+    """
+    builder = Builder(Provider.LIVEKIT)
+    builder.call_id(data.get("sip.callIDFull"), "sip.callIDFull")
+    for key, value in pairs(data):
+        if key.lower() == "sip.h.call-id":
+            builder.call_id(value, key)
+    for key in ("sip.callID", "sip.trunkID", "sip.ruleID"):
+        builder.native(key, data.get(key))
+    for key, value in pairs(data):
+        if key.lower().startswith("sip.h."):
+            name = header_name_for_key(key)
+            if name is not None:
+                builder.header(name, value, key)
+    outside, trunk = "sip.phoneNumber", "sip.trunkPhoneNumber"
+    if direction == "outbound":
+        builder.recipient(data.get(outside), outside)
+        builder.caller(data.get(trunk), trunk)
+    else:
+        builder.caller(data.get(outside), outside)
+        builder.recipient(data.get(trunk), trunk)
+    return builder.build(HINT)
