@@ -7,6 +7,7 @@ import runpy
 from pathlib import Path
 
 import pytest
+from support.create_call_server import CreateCallServer
 
 ROOT = Path(__file__).parents[1]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -33,11 +34,14 @@ def test_example_runs(
     code: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    create_call_server_url: str,
+    threaded_create_call_server: CreateCallServer,
 ) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("RINGBACK_OUTBOX_DIR", str(tmp_path / "outbox"))
-    monkeypatch.setenv("RINGBACK_BASE_URL", create_call_server_url)
+    monkeypatch.setenv("RINGBACK_BASE_URL", threaded_create_call_server.url)
     script = tmp_path / "example.py"
     script.write_text(code)
     runpy.run_path(str(script), run_name="__main__")
+    if "Delivery(" in code:  # an example that delivers must really have delivered
+        assert threaded_create_call_server.requests, f"{name} sent nothing"
+        assert not list((tmp_path / "outbox" / "pending").rglob("*.json"))
