@@ -24,15 +24,20 @@ _EXPORTS = {
     "Correlation": "ringback.core.correlation",
     "Provider": "ringback.core.correlation",
     "extract_correlation": "ringback.core.correlation",
+    "CallOptions": "ringback.core.recorder",
+    "CallRecorder": "ringback.core.recorder",
     "Delivery": "ringback.core.delivery",
     "SubmitResult": "ringback.core.delivery",
     "RingbackSettings": "ringback.core.settings",
+    "load_settings": "ringback.core.settings",
     "Sink": "ringback.core.settings",
 }
 
 __all__ = [
     "CallClock",
+    "CallOptions",
     "CallRecord",
+    "CallRecorder",
     "CallType",
     "Correlation",
     "CostInputs",
@@ -47,13 +52,15 @@ __all__ = [
     "Timeline",
     "TurnLatency",
     "extract_correlation",
+    "load_settings",
 ]
 
 if TYPE_CHECKING:
     from ringback.core.contract import CallRecord, CallType, DisconnectionReason, Limits, Role
     from ringback.core.correlation import Correlation, Provider, extract_correlation
     from ringback.core.delivery import Delivery, SubmitResult
-    from ringback.core.settings import RingbackSettings, Sink
+    from ringback.core.recorder import CallOptions, CallRecorder
+    from ringback.core.settings import RingbackSettings, Sink, load_settings
     from ringback.core.timeline import CallClock, CostInputs, Timeline, TurnLatency
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_state_path
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger("ringback.settings")
 
 DEFAULT_BASE_URL = "http://127.0.0.1:7450"
 """The local collector (`ringback-sim serve`)."""
@@ -100,3 +104,36 @@ class RingbackSettings(BaseSettings):
                 "('primary' is the top-level base_url)"
             )
         return sinks
+
+
+def load_settings(**overrides: Any) -> RingbackSettings:
+    """Settings for an integration that must never fail the agent over configuration.
+
+    `None` overrides are ignored (so they fall through to `RINGBACK_*` and the defaults). A
+    value that does not validate, from a keyword or the environment, is logged once with what
+    is wrong and how to fix it (never the value itself: it may be a key) and replaced by its
+    default, so the call is still recorded and kept in the outbox.
+    """
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return RingbackSettings(**given)
+    except ValidationError as exc:
+        bad = {str(e["loc"][0]) for e in exc.errors(include_input=False) if e["loc"]}
+        for error in exc.errors(include_input=False, include_url=False):
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            logger.error(
+                "ringback: setting %s (keyword %r or env RINGBACK_%s) is invalid: %s; "
+                "using the default instead",
+                field,
+                field,
+                field.upper(),
+                error["msg"],
+            )
+        fields = RingbackSettings.model_fields
+        defaults = {name: fields[name].get_default(call_default_factory=True) for name in bad}
+        kept = {k: v for k, v in given.items() if k not in bad}
+        try:
+            return RingbackSettings(**kept, **defaults)
+        except ValidationError:
+            logger.error("ringback: settings still invalid; using the defaults")
+            return RingbackSettings.model_construct()

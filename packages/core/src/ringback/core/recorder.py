@@ -1,0 +1,179 @@
+"""`CallRecorder`: one call's Timeline, correlation and options, and the single path from a
+finished call to the outbox and the backend that both framework integrations share."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ringback.core.contract import CallRecord, CallType, DisconnectionReason
+from ringback.core.correlation import Correlation
+from ringback.core.delivery import Delivery, SubmitResult
+from ringback.core.settings import RingbackSettings, load_settings
+from ringback.core.timeline import CallClock, CostCalculator, Timeline
+
+logger = logging.getLogger("ringback.recorder")
+
+RecordingUrlResolver = Callable[[], Awaitable[str | None] | str | None]
+"""Returns the call's recording URL once the call has ended (sync or async)."""
+
+RECORDING_URL_TIMEOUT = 2.0
+"""Seconds a recording URL resolver may take before the call is sent without one."""
+
+
+class CallOptions(BaseModel):
+    """What an integration's user can say about every call, beyond the settings."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
+
+    call_id: str | None = None
+    """The call's id (idempotency key); a random one when not given."""
+    call_type: CallType | None = None
+    """Default: `phone_call` when SIP correlation was found, else `web_call`."""
+    agent_version: int | None = None
+    recording_url: str | RecordingUrlResolver | None = None
+    """A URL, or a function (sync or async) called once the call has ended."""
+    metadata: Mapping[str, Any] = Field(default_factory=dict)
+    """Extra `general_meta_data_raw` keys."""
+    cost_calculator: CostCalculator | None = None
+    """Returns the call's cost in cents from its usage (see `CostInputs`)."""
+
+
+class CallRecorder:
+    """Records one call and delivers it once it ends.
+
+    Integrations feed `timeline` and `note_correlation`, then call `finish` exactly when the
+    call ends; calling it again is harmless and returns the first result. Explicit correlation
+    values (`sip_call_id=`, `sip_headers=`) always beat what is read from the call. Nothing
+    here raises into the agent.
+    """
+
+    def __init__(
+        self,
+        *,
+        settings: RingbackSettings | None = None,
+        options: CallOptions | None = None,
+        agent_hint: str | None = None,
+        sip_call_id: str | None = None,
+        sip_headers: Mapping[str, str] | None = None,
+        clock: CallClock | None = None,
+        delivery: Delivery | None = None,
+    ) -> None:
+        self.settings = settings if settings is not None else load_settings()
+        self.options = options or CallOptions()
+        self.agent_hint = agent_hint
+        self.call_id = self.options.call_id or uuid.uuid4().hex
+        self.timeline = Timeline(clock=clock)
+        self._extracted = Correlation()
+        self._explicit = {"sip_call_id": sip_call_id, "sip_headers": sip_headers}
+        self._delivery = delivery
+        self._owns_delivery = delivery is None
+        self._finished: asyncio.Future[SubmitResult] | None = None
+        self._record: CallRecord | None = None
+
+    # ── correlation ───────────────────────────────────────────────────────────
+    def note_correlation(self, correlation: Correlation) -> None:
+        """Merge a (possibly later, more complete) reading of the call's correlation."""
+        self._extracted = self._extracted.merged(correlation)
+
+    @property
+    def correlation(self) -> Correlation:
+        """What is known so far, explicit values winning."""
+        if not any(self._explicit.values()):
+            return self._extracted
+        return self._extracted.with_explicit(**self._explicit)  # type: ignore[arg-type]
+
+    # ── delivery ──────────────────────────────────────────────────────────────
+    @property
+    def delivery(self) -> Delivery:
+        if self._delivery is None:
+            self._delivery = Delivery(self.settings)
+        return self._delivery
+
+    def start(self) -> None:
+        """Start sending what earlier processes left in the outbox, in the background."""
+        try:
+            self.delivery.start()
+        except Exception:
+            logger.exception("ringback: could not start the background flusher")
+
+    @property
+    def record(self) -> CallRecord | None:
+        """The built call, once `finish` has built it."""
+        return self._record
+
+    async def finish(
+        self,
+        *,
+        disconnection_reason: DisconnectionReason | str | None = None,
+        end_ms: float | None = None,
+        deadline: float | None = None,
+    ) -> SubmitResult:
+        """End the call, build it, persist it and deliver it within `deadline` seconds.
+
+        The first call does the work; later calls wait for and return the same result.
+        Never raises (cancellation aside: the call is on disk before the first network
+        attempt).
+        """
+        if self._finished is None:
+            self.timeline.mark_end(end_ms)
+            self._finished = asyncio.ensure_future(self._finish(disconnection_reason, deadline))
+        return await asyncio.shield(self._finished)
+
+    async def _finish(
+        self, reason: DisconnectionReason | str | None, deadline: float | None
+    ) -> SubmitResult:
+        try:
+            record = self.build(
+                disconnection_reason=reason, recording_url=await self._recording_url()
+            )
+        except Exception as exc:
+            logger.exception("ringback: could not build call %r", self.call_id)
+            return SubmitResult(call_id=self.call_id, error=f"build failed: {type(exc).__name__}")
+        try:
+            return await self.delivery.submit(record, agent_hint=self.agent_hint, deadline=deadline)
+        finally:
+            if self._owns_delivery:
+                await self.delivery.aclose()
+
+    def build(
+        self,
+        *,
+        disconnection_reason: DisconnectionReason | str | None = None,
+        recording_url: str | None = None,
+    ) -> CallRecord:
+        """Build the call's `CallRecord` from what was recorded so far."""
+        correlation = self.correlation
+        for warning in correlation.warnings:
+            logger.warning("ringback: call %s: %s", self.call_id, warning)
+        options = self.options
+        self._record = self.timeline.build(
+            call_id=self.call_id,
+            call_type=options.call_type,
+            disconnection_reason=disconnection_reason,
+            correlation=correlation,
+            recording_url=recording_url,
+            agent_version=options.agent_version,
+            cost_calculator=options.cost_calculator,
+            metadata=options.metadata,
+        )
+        return self._record
+
+    async def _recording_url(self) -> str | None:
+        source = self.options.recording_url
+        if source is None or isinstance(source, str):
+            return source
+        try:
+            value = source()
+            if inspect.isawaitable(value):
+                value = await asyncio.wait_for(value, RECORDING_URL_TIMEOUT)
+        except Exception:
+            logger.exception("ringback: the recording URL resolver failed; sending without one")
+            return None
+        return value if isinstance(value, str) and value else None
