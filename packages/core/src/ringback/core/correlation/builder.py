@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from .headers import HeaderError, canonical_header_name, check_header, value_problem
+from .keys import call_id_key, header_name_for_key
 from .model import Correlation, ids_from_headers
 from .native import is_local_at_host, native_id_kind
 from .provider import Provider
-from .values import text
+from .values import pairs, text
 
 
 class Builder:
@@ -74,6 +78,26 @@ class Builder:
             return
         self._call_id = value
         self._sources["sip_call_id"] = self.source(key)
+
+    def header_container(self, container: object, path: str) -> None:
+        """Read a header container (a dict or a `{name, value}` list) found at `path`: a
+        trusted Call-ID entry offers the Call-ID, X- entries offer headers."""
+        for name, value in pairs(container):
+            where = f"{path}.{name}"
+            if call_id_key(name) == "trusted":
+                self.call_id(value, where)
+                continue
+            header = header_name_for_key(name)
+            if header is not None:
+                self.header(header, value, where)
+
+    def prefixed_headers(self, data: Mapping[str, Any], prefix: str) -> None:
+        """Offer every X- header passed as a `<prefix>X-Name` parameter (`SipHeader_X-...`)."""
+        for key, value in pairs(data):
+            if key.startswith(prefix):
+                name = header_name_for_key(key)
+                if name is not None:
+                    self.header(name, value, key)
 
     def header(self, name: str, raw: object, key: str) -> None:
         """Offer X- header `name` found under `key`; a refused value is dropped with a warning."""

@@ -7,10 +7,9 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import call_id_key, header_name_for_key
 from ..model import NO_CALL_ID, Correlation
 from ..provider import Direction, Provider
-from ..values import mapping, pairs
+from ..values import mapping
 
 HINT = (
     f"{NO_CALL_ID}: Daily does not document a SIP Call-ID for dial-in (callId is Daily's"
@@ -36,13 +35,7 @@ def extract(data: Mapping[str, Any], direction: Direction | None) -> Correlation
     builder = Builder(Provider.DAILY)
     settings, at = _settings(data)
     for field in ("sipHeaders", "sip_headers"):
-        for name, value in pairs(settings.get(field)):
-            where = f"{at}{field}.{name}"
-            if call_id_key(name) == "trusted":
-                builder.call_id(value, where)
-            header = header_name_for_key(name)
-            if header is not None:
-                builder.header(header, value, where)
+        builder.header_container(settings.get(field), f"{at}{field}")
     for key in ("callId", "call_id", "callDomain", "call_domain"):
         builder.native(key, settings.get(key))
     for key in ("From", "from"):

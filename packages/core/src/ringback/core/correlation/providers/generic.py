@@ -26,17 +26,6 @@ HINT = (
 )
 
 
-def _read_headers(builder: Builder, container: object, path: str) -> None:
-    for name, value in pairs(container):
-        where = f"{path}.{name}"
-        if call_id_key(name) == "trusted":
-            builder.call_id(value, where)
-            continue
-        header = header_name_for_key(name)
-        if header is not None:
-            builder.header(header, value, where)
-
-
 def extract(data: Mapping[str, Any], direction: Direction | None) -> Correlation:
     """Read Call-ID and X- headers from the top level, then from nested header containers.
 
@@ -59,9 +48,9 @@ def extract(data: Mapping[str, Any], direction: Direction | None) -> Correlation
             builder.caller(value, key)
         elif party == "recipient":
             builder.recipient(value, key)
-    _read_headers(builder, child(data, "sip", "headers"), "sip.headers")
+    builder.header_container(child(data, "sip", "headers"), "sip.headers")
     for key in HEADER_CONTAINERS:
-        _read_headers(builder, data.get(key), key)
+        builder.header_container(data.get(key), key)
     for key in PARAM_CONTAINERS:
         if isinstance(data.get(key), Mapping):
             read_params(builder, data[key], key)

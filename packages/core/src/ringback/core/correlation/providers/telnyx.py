@@ -7,11 +7,10 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import call_id_key, header_name_for_key
 from ..model import NO_CALL_ID, Correlation
 from ..params import read_params
 from ..provider import Direction, Provider
-from ..values import child, mapping, pairs
+from ..values import child, mapping
 
 _NATIVE = ("call_control_id", "call_leg_id", "call_session_id")
 
@@ -46,13 +45,7 @@ def extract_webhook(data: Mapping[str, Any], direction: Direction | None) -> Cor
     builder = Builder(Provider.TELNYX)
     payload = mapping(child(data, "data", "payload")) or {}
     for field in ("custom_headers", "sip_headers"):
-        for name, value in pairs(payload.get(field)):
-            where = f"data.payload.{field}.{name}"
-            if call_id_key(name) == "trusted":
-                builder.call_id(value, where)
-            header = header_name_for_key(name)
-            if header is not None:
-                builder.header(header, value, where)
+        builder.header_container(payload.get(field), f"data.payload.{field}")
     for key in _NATIVE:
         builder.native(key, payload.get(key))
     builder.caller(payload.get("from"), "data.payload.from")

@@ -7,11 +7,10 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import header_name_for_key
 from ..model import NO_CALL_ID, Correlation
 from ..params import read_params
 from ..provider import Direction, Provider
-from ..values import child, mapping, pairs
+from ..values import child, mapping
 
 WEBHOOK_HINT = (
     f"{NO_CALL_ID}: the Twilio voice webhook has no SipCallId (CallSid is Twilio's own id and"
@@ -43,11 +42,7 @@ def extract_webhook(data: Mapping[str, Any], direction: Direction | None) -> Cor
     """Read ``SipCallId``, ``SipHeader_X-*``, ``CallSid`` and From/To."""
     builder = Builder(Provider.TWILIO)
     builder.call_id(data.get("SipCallId"), "SipCallId")
-    for key, value in pairs(data):
-        if key.startswith("SipHeader_"):
-            name = header_name_for_key(key)
-            if name is not None:
-                builder.header(name, value, key)
+    builder.prefixed_headers(data, "SipHeader_")
     for key in ("CallSid", "ParentCallSid"):
         builder.native(key, data.get(key))
     builder.caller(data.get("From"), "From")

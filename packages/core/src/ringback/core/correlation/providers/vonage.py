@@ -7,10 +7,8 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import header_name_for_key
 from ..model import NO_CALL_ID, Correlation
 from ..provider import Direction, Provider
-from ..values import pairs
 
 HINT = (
     f"{NO_CALL_ID}: Vonage does not document a SIP Call-ID in the answer webhook (uuid and"
@@ -27,11 +25,7 @@ def matches(data: Mapping[str, Any]) -> bool:
 def extract(data: Mapping[str, Any], direction: Direction | None) -> Correlation:
     """Read ``SipHeader_X-*``, ``uuid``/``conversation_uuid`` and from/to."""
     builder = Builder(Provider.VONAGE)
-    for key, value in pairs(data):
-        if key.startswith("SipHeader_"):
-            name = header_name_for_key(key)
-            if name is not None:
-                builder.header(name, value, key)
+    builder.prefixed_headers(data, "SipHeader_")
     for key in ("uuid", "conversation_uuid"):
         builder.native(key, data.get(key))
     builder.caller(data.get("from"), "from")
