@@ -1,0 +1,239 @@
+"""`ringback-sim run SUITE.yaml`: plan a batch, print it (`--dry-run`) or dial it.
+
+`run_app` is a Typer app holding the `run` command; `app.add_typer(run_app)` adds it to the
+`ringback-sim` CLI. `make_run_app(store_factory)` builds the same command over another
+result store (the collector's), anything with `sink(run_id)` and `previous(run_id)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import signal
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Annotated, Protocol
+
+import typer
+from rich.console import Console
+
+from ringback.simulator.dial.connection import (
+    LiveKitAccessError,
+    LiveKitConfigError,
+    LiveKitConnection,
+)
+from ringback.simulator.dial.outcome import CallOutcome, RunSummary
+from ringback.simulator.dial.trunks import TrunkError
+from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
+from ringback.simulator.suite import SuiteError, load_suite
+from ringback.simulator.suite.models import Suite
+
+from .dryrun import dry_run_calls, render_dry_run
+from .progress import Progress, progress_for
+from .resume import remaining_calls
+from .runner import BatchRunner
+from .sink import JsonlRunStore, ResultSink
+
+DEFAULT_RESULTS_DIR = Path(".ringback/runs")
+EXIT_CALLS_FAILED = 1
+EXIT_CONFIG = 2
+EXIT_INTERRUPTED = 130
+
+
+class RunStore(Protocol):
+    """Where a run's results go, and where `--resume` reads them back."""
+
+    def sink(self, run_id: str) -> ResultSink: ...
+
+    def previous(self, run_id: str) -> list[CallOutcome]:
+        """Outcomes recorded for `run_id`; `LookupError` when the run is unknown."""
+        ...
+
+
+def make_run_app(
+    store_factory: Callable[[Path], RunStore] = JsonlRunStore,
+) -> typer.Typer:
+    """A Typer app with the `run` command, storing results through `store_factory`."""
+    app = typer.Typer(add_completion=False, no_args_is_help=True)
+
+    @app.command("run")
+    def run(
+        suite_file: Annotated[Path, typer.Argument(help="The suite YAML file.")],
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Print every planned call; dial nothing.")
+        ] = False,
+        filter_: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--filter", help="Only scenarios whose id matches this glob (repeatable)."
+            ),
+        ] = None,
+        tag: Annotated[
+            list[str] | None,
+            typer.Option("--tag", help="Only scenarios with this tag (repeatable)."),
+        ] = None,
+        resume: Annotated[
+            str | None,
+            typer.Option("--resume", metavar="RUN_ID", help="Continue a stopped run."),
+        ] = None,
+        concurrency: Annotated[
+            int | None,
+            typer.Option(min=1, help="Calls in progress at once (default: the suite's)."),
+        ] = None,
+        calls_per_second: Annotated[
+            float | None,
+            typer.Option(min=0.001, help="Dialling rate limit (default: the suite's)."),
+        ] = None,
+        poll_interval: Annotated[
+            float,
+            typer.Option(min=0.001, help="Seconds between checks of whether a call has ended."),
+        ] = 2.0,
+        results_dir: Annotated[
+            Path, typer.Option(help="Where results are written (JSON lines per run).")
+        ] = DEFAULT_RESULTS_DIR,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="With --dry-run: print the plan as JSON.")
+        ] = False,
+    ) -> None:
+        """Dial every scenario of SUITE_FILE through the LiveKit SIP API."""
+        out, err = Console(), Console(stderr=True)
+        suite = _load(suite_file, err)
+        plan = _plan(suite, resume, filter_ or [], tag or [], err)
+        store = store_factory(results_dir)
+        previous = _previous(store, resume, err) if resume else []
+        if dry_run:
+            todo, skipped = remaining_calls(plan, previous)
+            shown = RunPlan(run_id=plan.run_id, suite=plan.suite, calls=todo)
+            if as_json:
+                print(json.dumps(dry_run_calls(shown), indent=2))
+            else:
+                print(render_dry_run(suite, shown))
+                if skipped:
+                    print(f"\n{len(skipped)} calls finished earlier and are skipped")
+            return
+        try:
+            connection = LiveKitConnection.from_env()
+        except LiveKitConfigError as exc:
+            _say(err, f"error: {exc}")
+            raise typer.Exit(EXIT_CONFIG) from None
+        try:
+            summary = asyncio.run(
+                _execute(
+                    suite,
+                    plan,
+                    previous,
+                    connection,
+                    store.sink(plan.run_id),
+                    progress_for(out),
+                    concurrency=concurrency,
+                    calls_per_second=calls_per_second,
+                    poll_interval_s=poll_interval,
+                    err=err,
+                )
+            )
+        except (LiveKitAccessError, TrunkError) as exc:
+            _say(err, f"error: {exc}")
+            raise typer.Exit(EXIT_CONFIG) from None
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            _say(err, f"interrupted; continue with --resume {plan.run_id}")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        raise typer.Exit(_exit_code(summary))
+
+    return app
+
+
+def _say(console: Console, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _load(path: Path, err: Console) -> Suite:
+    try:
+        loaded = load_suite(path)
+    except SuiteError as exc:
+        for problem in exc.problems:
+            _say(err, str(problem))
+        raise typer.Exit(EXIT_CONFIG) from None
+    for warning in loaded.warnings:
+        _say(err, f"warning: {warning}")
+    return loaded.suite
+
+
+def _plan(
+    suite: Suite, run_id: str | None, patterns: Sequence[str], tags: Sequence[str], err: Console
+) -> RunPlan:
+    try:
+        return plan_run(suite, run_id=run_id, patterns=patterns, tags=tags)
+    except (HeaderPlanError, ValueError) as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+def _previous(store: RunStore, run_id: str, err: Console) -> list[CallOutcome]:
+    try:
+        return store.previous(run_id)
+    except LookupError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+async def _execute(
+    suite: Suite,
+    plan: RunPlan,
+    previous: Sequence[CallOutcome],
+    connection: LiveKitConnection,
+    sink: ResultSink,
+    progress: Progress,
+    *,
+    concurrency: int | None,
+    calls_per_second: float | None,
+    poll_interval_s: float,
+    err: Console,
+) -> RunSummary:
+    async with connection.open(concurrency=concurrency or suite.run.concurrency) as lkapi:
+        runner = BatchRunner(
+            suite,
+            lkapi,
+            sink=sink,
+            fingerprint_key=connection.api_secret,
+            progress=progress,
+            concurrency=concurrency,
+            calls_per_second=calls_per_second,
+            poll_interval_s=poll_interval_s,
+        )
+        main = asyncio.current_task()
+        presses = 0
+
+        def on_interrupt() -> None:
+            nonlocal presses
+            presses += 1
+            if presses == 1:
+                _say(err, "stopping (Ctrl-C again to quit without waiting)")
+                runner.stop()
+            elif main is not None:
+                main.cancel()
+
+        loop = asyncio.get_running_loop()
+        handled = False
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signal.SIGINT, on_interrupt)
+            handled = True
+        try:
+            return await runner.run(plan, previous=previous)
+        finally:
+            if handled:
+                loop.remove_signal_handler(signal.SIGINT)
+
+
+def _exit_code(summary: RunSummary) -> int:
+    if summary.error:
+        return EXIT_CALLS_FAILED
+    if summary.stopped:
+        return EXIT_INTERRUPTED
+    return 0 if summary.ok else EXIT_CALLS_FAILED
+
+
+run_app = make_run_app()
+"""The `run` command over JSON-lines results in `--results-dir`."""
+
+__all__ = ["RunStore", "make_run_app", "run_app"]

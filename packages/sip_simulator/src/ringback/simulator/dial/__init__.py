@@ -1,0 +1,39 @@
+"""Dialling through the LiveKit SIP API: the connection, the outbound trunk, one call."""
+
+from .connection import LiveKitAccessError, LiveKitConfigError, LiveKitConnection
+from .dialer import CALL_ID_ATTRIBUTE, Dialer, DialObserver, DialSettings, sip_request
+from .failures import DialFailure, classify, kind_of_sip_status
+from .outcome import (
+    CallOutcome,
+    CallPlaced,
+    CallStatus,
+    DialAttempt,
+    FailureKind,
+    RunSummary,
+)
+from .trunks import TrunkError, TrunkManager, TrunkResolution, endpoint_key, managed_trunk
+
+__all__ = [
+    "CALL_ID_ATTRIBUTE",
+    "CallOutcome",
+    "CallPlaced",
+    "CallStatus",
+    "DialAttempt",
+    "DialFailure",
+    "DialObserver",
+    "DialSettings",
+    "Dialer",
+    "FailureKind",
+    "LiveKitAccessError",
+    "LiveKitConfigError",
+    "LiveKitConnection",
+    "RunSummary",
+    "TrunkError",
+    "TrunkManager",
+    "TrunkResolution",
+    "classify",
+    "endpoint_key",
+    "kind_of_sip_status",
+    "managed_trunk",
+    "sip_request",
+]
