@@ -1,6 +1,10 @@
 """Ringback for LiveKit Agents.
 
-`RingbackPlugin(session, ctx, *, sip_correlation_id=None, ...)` will turn AgentSession and
-JobContext events into a `ringback.core` Timeline and deliver each call; this distribution
-pins the LiveKit versions Ringback is tested with.
+`RingbackPlugin(session, ctx, *, sip_correlation_id=None, ...)` records a LiveKit Agents call
+(turns, latency, tool calls, agent handoffs, usage, SIP Call-ID and X- headers) and syncs it to a
+Create Call API backend, durably. See the package README.
 """
+
+from .plugin import DEFAULT_DELIVERY_DEADLINE, RingbackPlugin
+
+__all__ = ["DEFAULT_DELIVERY_DEADLINE", "RingbackPlugin"]
