@@ -4,6 +4,7 @@ finished call to the outbox and the backend that both framework integrations sha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import uuid
@@ -15,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ringback.core.contract import CallRecord, CallType, DisconnectionReason
 from ringback.core.correlation import Correlation
 from ringback.core.delivery import Delivery, SubmitResult
+from ringback.core.delivery.envelope import build_envelope, entry_key
+from ringback.core.delivery.locking import EntryLock
 from ringback.core.settings import RingbackSettings, load_settings
 from ringback.core.timeline import CallClock, CostCalculator, Timeline
 
@@ -76,6 +79,9 @@ class CallRecorder:
         self._owns_delivery = delivery is None
         self._finished: asyncio.Future[SubmitResult] | None = None
         self._record: CallRecord | None = None
+        self._live_lock: EntryLock | None = None
+        self._snapshots: asyncio.Task[None] | None = None
+        self._snapshot_revision = -1
 
     # ── correlation ───────────────────────────────────────────────────────────
     def note_correlation(self, correlation: Correlation) -> None:
@@ -97,11 +103,47 @@ class CallRecorder:
         return self._delivery
 
     def start(self) -> None:
-        """Start sending what earlier processes left in the outbox, in the background."""
+        """Start sending what earlier processes left in the outbox, and snapshotting this
+        call every `settings.checkpoint_interval` seconds so that a process that dies
+        mid-call loses nothing. Call it from a running event loop."""
         try:
             self.delivery.start()
+            if self.settings.enabled and self.settings.checkpoint_interval > 0:
+                self._live_lock = self.delivery.live.claim(entry_key(self.call_id))
+                if self._live_lock is not None:
+                    self._snapshots = asyncio.ensure_future(self._snapshot_loop())
         except Exception:
-            logger.exception("ringback: could not start the background flusher")
+            logger.exception("ringback: could not start recording call %r", self.call_id)
+
+    async def checkpoint(self) -> None:
+        """Write a snapshot of the call so far (when it changed since the last one)."""
+        if self._live_lock is None or self.timeline.revision == self._snapshot_revision:
+            return
+        self._snapshot_revision = self.timeline.revision
+        try:
+            record = self._build(disconnection_reason=None, recording_url=None)
+            data = build_envelope(self.call_id, record.to_json_bytes(), agent_hint=self.agent_hint)
+            await asyncio.to_thread(self.delivery.live.write, entry_key(self.call_id), data)
+        except Exception:
+            logger.exception("ringback: could not snapshot call %r", self.call_id)
+
+    async def _snapshot_loop(self) -> None:
+        while True:
+            await self.checkpoint()
+            await asyncio.sleep(self.settings.checkpoint_interval)
+
+    async def _stop_snapshots(self, *, keep: bool) -> None:
+        """Stop snapshotting; drop the snapshot unless `keep` (the call is not on disk yet)."""
+        task, self._snapshots = self._snapshots, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        lock, self._live_lock = self._live_lock, None
+        if lock is not None:
+            if not keep:
+                await asyncio.to_thread(self.delivery.live.drop, entry_key(self.call_id))
+            lock.release()
 
     @property
     def record(self) -> CallRecord | None:
@@ -129,16 +171,24 @@ class CallRecorder:
     async def _finish(
         self, reason: DisconnectionReason | str | None, deadline: float | None
     ) -> SubmitResult:
+        persisted = False
         try:
-            record = self.build(
-                disconnection_reason=reason, recording_url=await self._recording_url()
-            )
-        except Exception as exc:
-            logger.exception("ringback: could not build call %r", self.call_id)
-            return SubmitResult(call_id=self.call_id, error=f"build failed: {type(exc).__name__}")
-        try:
+            try:
+                record = self.build(disconnection_reason=reason)
+            except Exception as exc:
+                logger.exception("ringback: could not build call %r", self.call_id)
+                return SubmitResult(
+                    call_id=self.call_id, error=f"build failed: {type(exc).__name__}"
+                )
+            # On disk before anything that can take time (a recording URL, the network).
+            persisted = await self.delivery.persist(record, agent_hint=self.agent_hint)
+            await self._stop_snapshots(keep=not persisted)
+            url = await self._recording_url()
+            if url is not None:
+                record = self.build(disconnection_reason=reason, recording_url=url)
             return await self.delivery.submit(record, agent_hint=self.agent_hint, deadline=deadline)
         finally:
+            await self._stop_snapshots(keep=not persisted)
             if self._owns_delivery:
                 await self.delivery.aclose()
 
@@ -148,22 +198,30 @@ class CallRecorder:
         disconnection_reason: DisconnectionReason | str | None = None,
         recording_url: str | None = None,
     ) -> CallRecord:
-        """Build the call's `CallRecord` from what was recorded so far."""
-        correlation = self.correlation
-        for warning in correlation.warnings:
-            logger.warning("ringback: call %s: %s", self.call_id, warning)
+        """Build the call's `CallRecord` from what was recorded so far (its correlation warnings
+        are logged the first time)."""
+        if self._record is None:
+            for warning in self.correlation.warnings:
+                logger.warning("ringback: call %s: %s", self.call_id, warning)
+        self._record = self._build(
+            disconnection_reason=disconnection_reason, recording_url=recording_url
+        )
+        return self._record
+
+    def _build(
+        self, *, disconnection_reason: DisconnectionReason | str | None, recording_url: str | None
+    ) -> CallRecord:
         options = self.options
-        self._record = self.timeline.build(
+        return self.timeline.build(
             call_id=self.call_id,
             call_type=options.call_type,
             disconnection_reason=disconnection_reason,
-            correlation=correlation,
+            correlation=self.correlation,
             recording_url=recording_url,
             agent_version=options.agent_version,
             cost_calculator=options.cost_calculator,
             metadata=options.metadata,
         )
-        return self._record
 
     async def _recording_url(self) -> str | None:
         source = self.options.recording_url

@@ -81,6 +81,9 @@ class RingbackSettings(BaseSettings):
     """Seconds one HTTP attempt may take."""
     delivery_deadline: float = Field(default=5.0, gt=0)
     """Seconds a call's first delivery may take before the background flusher takes over."""
+    checkpoint_interval: float = Field(default=10.0, ge=0)
+    """Seconds between snapshots of a call in progress (0: none). A process that dies mid-call
+    leaves its last snapshot, which the next start delivers marked as recovered."""
 
     @field_validator("base_url")
     @classmethod

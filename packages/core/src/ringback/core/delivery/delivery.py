@@ -17,10 +17,11 @@ import httpx
 from ringback.core.contract import CallRecord, to_jsonable
 from ringback.core.settings import RingbackSettings, Sink
 
+from .checkpoints import LiveSnapshots, recover_orphans
 from .envelope import CorruptEntry, build_envelope, entry_key
 from .flusher import BackgroundFlusher, PassResult
 from .locking import EntryLock
-from .outbox import PENDING, EntryRef, FileId, Outbox
+from .outbox import DEAD, PENDING, QUARANTINE, EntryRef, FileId, Outbox
 from .policy import RetryPolicy, SinkHealth, Verdict
 from .results import DeliveryStatus, FlushReport, SinkOutcome, SubmitResult
 from .sinks import Redactor, auth_rejected, mark_auth_rejected, setting
@@ -152,6 +153,24 @@ class Delivery:
             logger.exception("ringback: unexpected error delivering call %r", call_id)
             return SubmitResult(call_id=call_id, error=self._error_text(exc))
 
+    async def persist(self, record: CallRecord, *, agent_hint: str | None = None) -> bool:
+        """Write `record` to the outbox for every sink without sending it (a later `submit`,
+        the flusher, or the next process does). True when every sink's entry is on disk.
+        Never raises."""
+        call_id = str(getattr(record, "call_id", "?"))
+        try:
+            if not self.settings.enabled:
+                return False
+            envelope = build_envelope(call_id, _body_bytes(record, call_id), agent_hint=agent_hint)
+            stored = await asyncio.to_thread(
+                self.outbox.persist, entry_key(call_id), envelope, [s.name for s in self.sinks]
+            )
+            self._persist_failed(call_id, stored.error)
+            return len(stored.written) == len(self.sinks)
+        except Exception:
+            logger.exception("ringback: unexpected error saving call %r", call_id)
+            return False
+
     async def _submit(
         self, record: CallRecord, call_id: str, agent_hint: str | None, deadline: float | None
     ) -> SubmitResult:
@@ -250,14 +269,22 @@ class Delivery:
         deadline_at: float,
     ) -> SinkOutcome:
         persisted = file_id is not None
+        lock: EntryLock | None = None
         try:
             if busy and persisted:
-                return SinkOutcome(
-                    sink=sink.name,
-                    call_id=call_id,
-                    status=DeliveryStatus.BUSY,
-                    error="another sender holds this call's entry right now",
-                )
+                # Another sender (our own flusher, another process) holds the entry: wait for
+                # it within the deadline, then send our version or report what it did.
+                lock = await self._wait_for_lock(sink.name, key, deadline_at)
+                if lock is None:
+                    return SinkOutcome(
+                        sink=sink.name,
+                        call_id=call_id,
+                        status=DeliveryStatus.BUSY,
+                        error="another sender holds this call's entry right now",
+                    )
+                taken = await asyncio.to_thread(self._taken_by_other_sender, sink.name, key)
+                if taken is not None:
+                    return SinkOutcome(sink=sink.name, call_id=call_id, status=taken)
             if auth_rejected(sink):
                 return self._blocked_outcome(sink, call_id, persisted)
             if deadline_at <= self._clock() and persisted:
@@ -276,6 +303,26 @@ class Delivery:
             return SinkOutcome(
                 sink=sink.name, call_id=call_id, status=status, error=self._error_text(exc)
             )
+        finally:
+            if lock is not None:
+                lock.release()
+
+    async def _wait_for_lock(self, sink: str, key: str, deadline_at: float) -> EntryLock | None:
+        while True:
+            lock = self.outbox.try_lock(sink, key)
+            if lock is not None or self._clock() + _BUSY_POLL >= deadline_at:
+                return lock
+            await asyncio.sleep(_BUSY_POLL)
+
+    def _taken_by_other_sender(self, sink: str, key: str) -> DeliveryStatus | None:
+        """What became of a pending entry another sender handled (None: it is still pending)."""
+        if self.outbox.entry_path(sink, key).exists():
+            return None
+        if self.outbox.entry_path(sink, key, DEAD).exists():
+            return DeliveryStatus.REJECTED
+        if self.outbox.entry_path(sink, key, QUARANTINE).exists():
+            return DeliveryStatus.QUARANTINED
+        return DeliveryStatus.DELIVERED
 
     # ── flush ─────────────────────────────────────────────────────────────────
     async def flush(self, *, deadline: float | None = None) -> FlushReport:
@@ -288,6 +335,7 @@ class Delivery:
             if self._closed:
                 return FlushReport(error="Delivery is closed")
             deadline_at = self._deadline_at(deadline)
+            await self.recover_interrupted()
             per_sink = await asyncio.gather(
                 *(self._flush_sink(s, deadline_at=deadline_at, retry=True) for s in self.sinks)
             )
@@ -306,7 +354,18 @@ class Delivery:
         )
         return PassResult(remaining=sum(o.pending for o in outcomes), blocked=auth_rejected(sink))
 
+    async def recover_interrupted(self) -> list[str]:
+        """Queue the last snapshots of calls whose process died mid-call (marked as recovered)
+        for every sink; returns their call ids. Runs when the flusher starts and on `flush`."""
+        return await asyncio.to_thread(recover_orphans, self.outbox, [s.name for s in self.sinks])
+
+    @property
+    def live(self) -> LiveSnapshots:
+        """Snapshots of calls in progress (see `CallRecorder`)."""
+        return LiveSnapshots(self.outbox)
+
     async def _housekeeping(self) -> None:
+        await self.recover_interrupted()
         removed = await asyncio.to_thread(self.outbox.cleanup_temp)
         if removed:
             logger.info("ringback: removed %d temp files left by interrupted writes", removed)

@@ -86,6 +86,11 @@ class Timeline:
         return self._end_ms is not None
 
     @property
+    def revision(self) -> int:
+        """Changes whenever a row is added (snapshots are skipped when it has not)."""
+        return self._seq
+
+    @property
     def current_node(self) -> str | None:
         return self._node
 
