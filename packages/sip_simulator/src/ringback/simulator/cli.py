@@ -1,0 +1,36 @@
+"""`ringback-sim`: the simulator's command line.
+
+Commands are registered in one place, `register_commands`; the simulator adds its own
+(`run`, `worker`, `report`, ...) there. Heavy imports happen inside the commands.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="ringback-sim",
+    help="Ringback simulator: collect calls (Create Call API), dial agents, link and report.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
+)
+
+
+def register_commands(target: typer.Typer) -> None:
+    """Attach every `ringback-sim` command and sub-app to `target`."""
+    from .collector.commands import keys_app, serve
+
+    target.command("serve")(serve)
+    target.add_typer(keys_app, name="keys")
+
+
+register_commands(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
