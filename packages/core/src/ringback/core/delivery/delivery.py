@@ -95,6 +95,7 @@ class Delivery:
         )
         self._logged: set[tuple[str, ...]] = set()
         self._closed = False
+        self._recovery = asyncio.Lock()
 
     # ── lifecycle ─────────────────────────────────────────────────────────────
     def start(self) -> None:
@@ -357,7 +358,12 @@ class Delivery:
     async def recover_interrupted(self) -> list[str]:
         """Queue the last snapshots of calls whose process died mid-call (marked as recovered)
         for every sink; returns their call ids. Runs when the flusher starts and on `flush`."""
-        return await asyncio.to_thread(recover_orphans, self.outbox, [s.name for s in self.sinks])
+        # One at a time: a flush must not list pending/ while the flusher's own recovery is
+        # still moving a snapshot there.
+        async with self._recovery:
+            return await asyncio.to_thread(
+                recover_orphans, self.outbox, [s.name for s in self.sinks]
+            )
 
     @property
     def live(self) -> LiveSnapshots:
