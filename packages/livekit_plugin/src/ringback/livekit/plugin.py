@@ -73,7 +73,9 @@ class RingbackPlugin:
     `workspace_id`, `agent_id`, `outbox_dir`, `delivery_deadline`, `request_timeout`,
     `extra_sinks`) come from the keyword arguments, then `RINGBACK_*` environment variables,
     then the defaults (the local collector). `sip_correlation_id` is the SIP Call-ID when you
-    know it better than the SIP participant does; `call_id` is the idempotency key (random by
+    know it better than the SIP participant does; `sip_headers` are X- headers to report
+    when you know them better than the participant's `sip.h.*` attributes do (both beat what
+    is read from the room; only X- headers are kept); `call_id` is the idempotency key (random by
     default); `call_type` defaults to `phone_call` when a SIP participant took part;
     `recording_url` is a URL or a (sync or async) function returning one once the call has
     ended; `metadata` adds `general_meta_data_raw` keys; `cost_calculator` returns the call's
@@ -89,6 +91,7 @@ class RingbackPlugin:
         ctx: JobContext | None = None,
         *,
         sip_correlation_id: str | None = None,
+        sip_headers: Mapping[str, str] | None = None,
         call_id: str | None = None,
         call_type: CallType | str | None = None,
         agent_version: int | None = None,
@@ -151,6 +154,7 @@ class RingbackPlugin:
                 options=options,
                 agent_hint=agent_hint,
                 sip_call_id=sip_correlation_id,
+                sip_headers=sip_headers,
             )
             self._items = HistoryRecorder(self._recorder.timeline)
             self._attach()

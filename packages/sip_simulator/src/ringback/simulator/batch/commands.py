@@ -3,6 +3,9 @@
 `run_app` is a Typer app holding the `run` command; `app.add_typer(run_app)` adds it to the
 `ringback-sim` CLI. `make_run_app(store_factory)` builds the same command over another
 result store (the collector's), anything with `sink(run_id)` and `previous(run_id)`.
+
+`--transport text --agent module:Class` plays the same planned calls in-process against a
+LiveKit `Agent` in text mode (no telephony, no LiveKit server); see `ringback.simulator.text`.
 """
 
 from __future__ import annotations
@@ -11,9 +14,10 @@ import asyncio
 import contextlib
 import json
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Protocol
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from rich.console import Console
@@ -35,10 +39,18 @@ from .resume import remaining_calls
 from .runner import BatchRunner
 from .sink import JsonlRunStore, ResultSink
 
+if TYPE_CHECKING:
+    from ringback.simulator.text import AgentFactory
+
 DEFAULT_RESULTS_DIR = Path(".ringback/runs")
 EXIT_CALLS_FAILED = 1
 EXIT_CONFIG = 2
 EXIT_INTERRUPTED = 130
+
+
+class TransportKind(str, Enum):
+    SIP = "sip"
+    TEXT = "text"
 
 
 class RunStore(Protocol):
@@ -95,9 +107,41 @@ def make_run_app(
         as_json: Annotated[
             bool, typer.Option("--json", help="With --dry-run: print the plan as JSON.")
         ] = False,
+        transport: Annotated[
+            TransportKind,
+            typer.Option(
+                help="sip: dial through the LiveKit SIP API. text: play the calls in-process "
+                "against --agent in text mode (no telephony, no LiveKit server)."
+            ),
+        ] = TransportKind.SIP,
+        agent: Annotated[
+            str | None,
+            typer.Option(
+                metavar="MODULE:CLASS",
+                help="With --transport text: the LiveKit Agent to test, as module:Class (a "
+                "no-argument constructor) or module:function returning an Agent; a file "
+                "path (path/to/agent.py:Class) works too.",
+            ),
+        ] = None,
+        agent_llm: Annotated[
+            str | None,
+            typer.Option(
+                help="With --transport text: the agent's LLM when its class sets none "
+                "(a LiveKit Inference model; default: the suite's caller.llm).",
+            ),
+        ] = None,
+        agent_name: Annotated[
+            str | None,
+            typer.Option(
+                help="With --transport text: the agent name its calls are synced under "
+                "(default: RINGBACK_AGENT_ID, else the class or function name).",
+            ),
+        ] = None,
     ) -> None:
-        """Dial every scenario of SUITE_FILE through the LiveKit SIP API."""
+        """Dial every scenario of SUITE_FILE through the LiveKit SIP API (or, with
+        `--transport text`, play them in-process against `--agent`)."""
         out, err = Console(), Console(stderr=True)
+        factory = _agent_factory(transport, agent, agent_llm, agent_name, err)
         suite = _load(suite_file, err)
         plan = _plan(suite, resume, filter_ or [], tag or [], err)
         store = store_factory(results_dir)
@@ -112,6 +156,26 @@ def make_run_app(
                 if skipped:
                     print(f"\n{len(skipped)} calls finished earlier and are skipped")
             return
+        if factory is not None:
+            try:
+                summary = asyncio.run(
+                    _execute_text(
+                        suite,
+                        plan,
+                        previous,
+                        factory,
+                        store.sink(plan.run_id),
+                        progress_for(out),
+                        concurrency=concurrency,
+                        agent_llm=agent_llm,
+                        agent_name=agent_name,
+                        err=err,
+                    )
+                )
+            except (KeyboardInterrupt, asyncio.CancelledError):
+                _say(err, f"interrupted; continue with --resume {plan.run_id}")
+                raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(_exit_code(summary))
         try:
             connection = LiveKitConnection.from_env()
         except LiveKitConfigError as exc:
@@ -141,6 +205,94 @@ def make_run_app(
         raise typer.Exit(_exit_code(summary))
 
     return app
+
+
+def _agent_factory(
+    transport: TransportKind,
+    agent: str | None,
+    agent_llm: str | None,
+    agent_name: str | None,
+    err: Console,
+) -> AgentFactory | None:
+    """The `--agent` factory for a text run (None for SIP); exits on a bad combination."""
+    if transport is TransportKind.SIP:
+        given = [
+            flag
+            for flag, value in (
+                ("--agent", agent),
+                ("--agent-llm", agent_llm),
+                ("--agent-name", agent_name),
+            )
+            if value is not None
+        ]
+        if given:
+            _say(err, f"error: {', '.join(given)} only apply with --transport text")
+            raise typer.Exit(EXIT_CONFIG)
+        return None
+    if not agent:
+        _say(err, "error: --transport text needs --agent module:Class (the Agent to test)")
+        raise typer.Exit(EXIT_CONFIG)
+    from ringback.simulator.text import AgentImportError, load_agent
+
+    try:
+        return load_agent(agent)
+    except AgentImportError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+async def _execute_text(
+    suite: Suite,
+    plan: RunPlan,
+    previous: Sequence[CallOutcome],
+    factory: AgentFactory,
+    sink: ResultSink,
+    progress: Progress,
+    *,
+    concurrency: int | None,
+    agent_llm: str | None,
+    agent_name: str | None,
+    err: Console,
+) -> RunSummary:
+    from ringback.simulator.text import TextBatchRunner, TextCallSettings
+
+    settings = TextCallSettings(
+        agent=factory,
+        agent_llm=agent_llm or suite.caller.llm,
+        agent_name=agent_name,
+        caller_agent_name=suite.livekit.caller_agent_name,
+    )
+    runner = TextBatchRunner(suite, settings, sink=sink, progress=progress, concurrency=concurrency)
+    with _interrupts(runner.stop, err):
+        return await runner.run(plan, previous=previous)
+
+
+@contextlib.contextmanager
+def _interrupts(stop: Callable[[], None], err: Console) -> Iterator[None]:
+    """The first Ctrl-C calls `stop` (no new calls, hang up active ones); the second
+    cancels the running task."""
+    main = asyncio.current_task()
+    presses = 0
+
+    def on_interrupt() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            _say(err, "stopping (Ctrl-C again to quit without waiting)")
+            stop()
+        elif main is not None:
+            main.cancel()
+
+    loop = asyncio.get_running_loop()
+    handled = False
+    with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        handled = True
+    try:
+        yield
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)
 
 
 def _say(console: Console, text: str) -> None:
@@ -201,28 +353,8 @@ async def _execute(
             calls_per_second=calls_per_second,
             poll_interval_s=poll_interval_s,
         )
-        main = asyncio.current_task()
-        presses = 0
-
-        def on_interrupt() -> None:
-            nonlocal presses
-            presses += 1
-            if presses == 1:
-                _say(err, "stopping (Ctrl-C again to quit without waiting)")
-                runner.stop()
-            elif main is not None:
-                main.cancel()
-
-        loop = asyncio.get_running_loop()
-        handled = False
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(signal.SIGINT, on_interrupt)
-            handled = True
-        try:
+        with _interrupts(runner.stop, err):
             return await runner.run(plan, previous=previous)
-        finally:
-            if handled:
-                loop.remove_signal_handler(signal.SIGINT)
 
 
 def _exit_code(summary: RunSummary) -> int:

@@ -1,0 +1,34 @@
+"""Text transport: run a suite in-process against a LiveKit `Agent` class, in AgentSession
+text mode, with no telephony and no LiveKit server (`ringback-sim run --transport text
+--agent module:Class`).
+
+Every planned call keeps its ids; the agent's side is recorded by `RingbackPlugin` with the
+planned X- headers and the synthetic SIP Call-ID `<result_id>@text.ringback.invalid`, the
+simulated caller's side is recorded and marked as the caller side, and outcomes go to the same
+`ResultSink` as a dialled run.
+"""
+
+from .agent_ref import AgentFactory, AgentImportError, load_agent
+from .call import (
+    SYNTHETIC_CALL_ID_DOMAIN,
+    LLMSource,
+    TextCallSettings,
+    run_text_call,
+    synthetic_call_id,
+)
+from .conversation import Ending, converse
+from .runner import TextBatchRunner
+
+__all__ = [
+    "SYNTHETIC_CALL_ID_DOMAIN",
+    "AgentFactory",
+    "AgentImportError",
+    "Ending",
+    "LLMSource",
+    "TextBatchRunner",
+    "TextCallSettings",
+    "converse",
+    "load_agent",
+    "run_text_call",
+    "synthetic_call_id",
+]
