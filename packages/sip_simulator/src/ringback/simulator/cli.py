@@ -19,10 +19,15 @@ app = typer.Typer(
 
 def register_commands(target: typer.Typer) -> None:
     """Attach every `ringback-sim` command and sub-app to `target`."""
+    from .batch.commands import make_run_app
+    from .batch.store_sink import CollectorRunStore
+    from .caller.commands import worker_command
     from .collector.commands import keys_app, serve
 
     target.command("serve")(serve)
     target.add_typer(keys_app, name="keys")
+    target.add_typer(make_run_app(CollectorRunStore))
+    target.command("worker")(worker_command)
 
 
 register_commands(app)
