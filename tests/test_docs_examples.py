@@ -10,7 +10,11 @@ import pytest
 from support.create_call_server import CreateCallServer
 
 ROOT = Path(__file__).parents[1]
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    *sorted((ROOT / "packages").glob("*/README.md")),
+]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
@@ -41,7 +45,9 @@ def test_example_runs(
     monkeypatch.setenv("RINGBACK_BASE_URL", threaded_create_call_server.url)
     script = tmp_path / "example.py"
     script.write_text(code)
-    runpy.run_path(str(script), run_name="__main__")
+    # Not "__main__": a worker example's `if __name__ == "__main__": cli.run_app(...)` must
+    # define everything without starting a worker.
+    runpy.run_path(str(script), run_name="__docs__")
     if "Delivery(" in code:  # an example that delivers must really have delivered
         assert threaded_create_call_server.requests, f"{name} sent nothing"
         assert not list((tmp_path / "outbox" / "pending").rglob("*.json"))
