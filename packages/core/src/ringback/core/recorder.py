@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ringback.core.contract import CallRecord, CallType, DisconnectionReason
 from ringback.core.correlation import Correlation
@@ -46,6 +46,25 @@ class CallOptions(BaseModel):
     """Extra `general_meta_data_raw` keys."""
     cost_calculator: CostCalculator | None = None
     """Returns the call's cost in cents from its usage (see `CostInputs`)."""
+
+    @classmethod
+    def lenient(cls, **given: Any) -> CallOptions:
+        """Options from an integration's keywords: `None` means not given, and an invalid one
+        is logged by name (never its value) and left out, so a configuration mistake never
+        stops a call from being recorded."""
+        values = {k: v for k, v in given.items() if v is not None}
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            errors = exc.errors(include_input=False, include_url=False)
+            bad = {str(e["loc"][0]) for e in errors if e["loc"]}
+            for error in errors:
+                name = str(error["loc"][0]) if error["loc"] else "?"
+                logger.error("ringback: option %s is invalid (%s); ignored", name, error["msg"])
+            try:
+                return cls(**{k: v for k, v in values.items() if k not in bad})
+            except ValidationError:
+                return cls()
 
 
 class CallRecorder:

@@ -10,8 +10,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from livekit import rtc
 from livekit.agents import (
     AgentSession,
@@ -139,7 +137,7 @@ class RingbackPlugin:
                 return
             if "delivery_deadline" in settings.model_fields_set:
                 self._deadline = settings.delivery_deadline
-            options = _call_options(
+            options = CallOptions.lenient(
                 call_id=call_id,
                 call_type=call_type,
                 agent_version=agent_version,
@@ -482,19 +480,6 @@ class RingbackPlugin:
 
 def _has_x_headers(party: Party) -> bool:
     return any(k.lower().startswith("sip.h.x-") for k in party.attributes)
-
-
-def _call_options(**given: Any) -> CallOptions:
-    """`CallOptions` from the keywords; an invalid one is logged and left out."""
-    values = {k: v for k, v in given.items() if v is not None}
-    try:
-        return CallOptions(**values)
-    except ValidationError as exc:
-        bad = {str(e["loc"][0]) for e in exc.errors(include_input=False) if e["loc"]}
-        for error in exc.errors(include_input=False, include_url=False):
-            field = str(error["loc"][0]) if error["loc"] else "?"
-            logger.error("ringback: option %s is invalid (%s); ignored", field, error["msg"])
-        return CallOptions(**{k: v for k, v in values.items() if k not in bad})
 
 
 def _direction(value: object) -> Direction | None:

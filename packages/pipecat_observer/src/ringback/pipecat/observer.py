@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pipecat.frames.frames import (
     BotStartedSpeakingFrame,
@@ -114,22 +114,6 @@ def _handler_name(cls: type) -> str | None:
     return None
 
 
-def _call_options(**given: Any) -> CallOptions:
-    """`CallOptions` from the keywords given; an invalid one is logged (never its value) and
-    left out, so a configuration mistake never stops a call from being recorded."""
-    values = {k: v for k, v in given.items() if v is not None}
-    try:
-        return CallOptions(**values)
-    except ValidationError as exc:
-        bad = {str(e["loc"][0]) for e in exc.errors(include_input=False) if e["loc"]}
-        for name in sorted(bad):
-            logger.error("ringback: option %s is invalid and is ignored", name)
-        try:
-            return CallOptions(**{k: v for k, v in values.items() if k not in bad})
-        except ValidationError:
-            return CallOptions()
-
-
 class RingbackObserver(BaseObserver):
     """Records one Pipecat call and syncs it to a Create Call API backend.
 
@@ -200,7 +184,7 @@ class RingbackObserver(BaseObserver):
                 outbox_dir=outbox_dir,
                 delivery_deadline=delivery_deadline,
             )
-        options = _call_options(
+        options = CallOptions.lenient(
             call_id=call_id,
             call_type=call_type,
             agent_version=agent_version,
