@@ -15,7 +15,6 @@ from ringback.simulator.dial.dialer import Dialer, DialSettings
 from ringback.simulator.dial.outcome import (
     CallOutcome,
     CallPlaced,
-    CallStatus,
     FailureKind,
     RunSummary,
 )
@@ -200,23 +199,15 @@ class BatchRunner:
         started_at: datetime,
         trunk_id: str | None,
     ) -> RunSummary:
-        by_status = {status: 0 for status in CallStatus}
-        for outcome in self._outcomes:
-            by_status[outcome.status] += 1
-        summary = RunSummary(
+        summary = RunSummary.tally(
             run_id=plan.run_id,
             suite=plan.suite,
             planned=len(todo),
             skipped=len(skipped),
-            completed=by_status[CallStatus.COMPLETED],
-            failed=by_status[CallStatus.FAILED],
-            errors=by_status[CallStatus.ERROR],
-            cancelled=by_status[CallStatus.CANCELLED],
-            not_started=len(todo) - len(self._outcomes),
+            outcomes=self._outcomes,
             stopped=self._stop.is_set(),
             error=self._error,
             started_at=started_at,
-            ended_at=datetime.now(timezone.utc),
             trunk_id=trunk_id,
         )
         await self._sink.run_finished(summary)

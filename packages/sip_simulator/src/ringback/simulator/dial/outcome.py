@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timezone
 from enum import Enum
 
 from pydantic import BaseModel, Field
@@ -125,6 +127,39 @@ class RunSummary(BaseModel):
     started_at: datetime
     ended_at: datetime
     trunk_id: str | None = None
+
+    @classmethod
+    def tally(
+        cls,
+        *,
+        run_id: str,
+        suite: str,
+        planned: int,
+        skipped: int,
+        outcomes: Sequence[CallOutcome],
+        stopped: bool,
+        error: str | None,
+        started_at: datetime,
+        trunk_id: str | None = None,
+    ) -> RunSummary:
+        """Count `outcomes` by status; planned calls without one were not started."""
+        counts = Counter(o.status for o in outcomes)
+        return cls(
+            run_id=run_id,
+            suite=suite,
+            planned=planned,
+            skipped=skipped,
+            completed=counts[CallStatus.COMPLETED],
+            failed=counts[CallStatus.FAILED],
+            errors=counts[CallStatus.ERROR],
+            cancelled=counts[CallStatus.CANCELLED],
+            not_started=planned - len(outcomes),
+            stopped=stopped,
+            error=error,
+            started_at=started_at,
+            ended_at=datetime.now(timezone.utc),
+            trunk_id=trunk_id,
+        )
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from ringback.simulator.batch.progress import Progress, QuietProgress
 from ringback.simulator.batch.resume import remaining_calls
 from ringback.simulator.batch.sink import ResultSink
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, CallStatus, RunSummary
+from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, RunSummary
 from ringback.simulator.plan import PlannedCall, RunPlan
 from ringback.simulator.suite.models import Suite
 
@@ -122,23 +122,15 @@ class TextBatchRunner:
         skipped: list[CallOutcome],
         started_at: datetime,
     ) -> RunSummary:
-        by_status = {status: 0 for status in CallStatus}
-        for outcome in self._outcomes:
-            by_status[outcome.status] += 1
-        summary = RunSummary(
+        summary = RunSummary.tally(
             run_id=plan.run_id,
             suite=plan.suite,
             planned=len(todo),
             skipped=len(skipped),
-            completed=by_status[CallStatus.COMPLETED],
-            failed=by_status[CallStatus.FAILED],
-            errors=by_status[CallStatus.ERROR],
-            cancelled=by_status[CallStatus.CANCELLED],
-            not_started=len(todo) - len(self._outcomes),
+            outcomes=self._outcomes,
             stopped=self._stop.is_set(),
             error=self._error,
             started_at=started_at,
-            ended_at=datetime.now(timezone.utc),
         )
         await self._sink.run_finished(summary)
         self._progress.close(summary)
