@@ -193,6 +193,20 @@ def test_listing_ignores_temp_and_error_files(outbox_dir: Path) -> None:
     assert box.cleanup_temp() == 1
 
 
+def test_cleanup_also_clears_interrupted_snapshot_writes(outbox_dir: Path) -> None:
+    box = Outbox(outbox_dir)
+    live = outbox_dir / "live"
+    live.mkdir(parents=True)
+    (live / ".tmp-k3-abcd").write_bytes(b"partial snapshot")
+    (live / ".tmp-k4-abcd").write_bytes(b"a snapshot being written right now")
+    (live / "k5.json").write_bytes(b"{}")  # a snapshot, never touched by cleanup
+    old = 1_000_000.0
+    os.utime(live / ".tmp-k3-abcd", (old, old))
+    os.utime(live / "k5.json", (old, old))
+    assert box.cleanup_temp() == 1
+    assert sorted(p.name for p in live.iterdir()) == [".tmp-k4-abcd", "k5.json"]
+
+
 def test_entry_lock_is_exclusive_and_cleans_up(outbox_dir: Path) -> None:
     box = Outbox(outbox_dir)
     first = box.try_lock("primary", "k")

@@ -353,8 +353,9 @@ class Outbox:
         """Delete temp files left by writers that died mid-write; returns how many."""
         removed = 0
         cutoff = time.time() - older_than
-        for name in self.sinks():
-            folder = self.sink_dir(PENDING, name)
+        folders = [self.sink_dir(PENDING, name) for name in self.sinks()]
+        folders.append(self.root / "live")  # snapshots of calls in progress (checkpoints.py)
+        for folder in folders:
             with contextlib.suppress(OSError), os.scandir(folder) as it:
                 for e in it:
                     if e.name.startswith(_TMP_PREFIX):
