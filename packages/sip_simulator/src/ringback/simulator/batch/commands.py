@@ -137,6 +137,15 @@ def make_run_app(
                 "(default: RINGBACK_AGENT_ID, else the class or function name).",
             ),
         ] = None,
+        fail_under: Annotated[
+            float | None,
+            typer.Option(
+                min=0,
+                max=1,
+                help="Evaluate the run's assertions when it ends and exit 1 when the pass "
+                "rate is below this (default: the suite's run.fail_under).",
+            ),
+        ] = None,
     ) -> None:
         """Dial every scenario of SUITE_FILE through the LiveKit SIP API (or, with
         `--transport text`, play them in-process against `--agent`)."""
@@ -175,7 +184,7 @@ def make_run_app(
             except (KeyboardInterrupt, asyncio.CancelledError):
                 _say(err, f"interrupted; continue with --resume {plan.run_id}")
                 raise typer.Exit(EXIT_INTERRUPTED) from None
-            raise typer.Exit(_exit_code(summary))
+            raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
         try:
             connection = LiveKitConnection.from_env()
         except LiveKitConfigError as exc:
@@ -202,7 +211,7 @@ def make_run_app(
         except (KeyboardInterrupt, asyncio.CancelledError):
             _say(err, f"interrupted; continue with --resume {plan.run_id}")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        raise typer.Exit(_exit_code(summary))
+        raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
 
     return app
 
@@ -363,6 +372,21 @@ def _exit_code(summary: RunSummary) -> int:
     if summary.stopped:
         return EXIT_INTERRUPTED
     return 0 if summary.ok else EXIT_CALLS_FAILED
+
+
+def _gated(
+    store: RunStore,
+    suite: Suite,
+    run_id: str,
+    fail_under: float | None,
+    summary: RunSummary,
+    out: Console,
+) -> int:
+    """The exit code, after the `fail_under` gate (see `ringback.simulator.evaluate.gate`)."""
+    from ringback.simulator.evaluate.gate import fail_under_gate
+
+    code = _exit_code(summary)
+    return fail_under_gate(store, suite, run_id, fail_under, code, lambda t: _say(out, t))
 
 
 run_app = make_run_app()

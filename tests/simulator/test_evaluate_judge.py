@@ -1,0 +1,125 @@
+"""`agent_expectations`: judged by an LLM when one is given, skipped (never passed) otherwise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from support.fake_llm import FakeLLM, Reply
+
+from ringback.core.sample import sample_call
+from ringback.simulator.evaluate import (
+    EXPECTATIONS_KIND,
+    JUDGE_SKIPPED,
+    evaluate_call,
+    judge_call,
+    summarise,
+)
+from ringback.simulator.evaluate.judge import SYSTEM_PROMPT, transcript
+from ringback.simulator.suite.models import Scenario, Suite
+
+EXPECTATIONS = "The agent issues a refund for order 4417 and says when it arrives."
+
+
+def scenario() -> Scenario:
+    return Scenario.model_validate(
+        {
+            "id": "refund",
+            "instructions": "Ask for a refund.",
+            "agent_expectations": EXPECTATIONS,
+            "assertions": [{"tool_called": {"name": "issue_refund"}}],
+        }
+    )
+
+
+def body() -> dict[str, Any]:
+    return json.loads(sample_call(6, call_id="sample-1").to_json_bytes())
+
+
+def expectations_of(evaluation: Any) -> Any:
+    (result,) = [a for a in evaluation.assertions if a.kind == EXPECTATIONS_KIND]
+    return result
+
+
+def test_without_a_judge_expectations_are_skipped_and_never_counted_as_passed() -> None:
+    evaluation = evaluate_call(scenario(), body(), None)
+    result = expectations_of(evaluation)
+    assert (result.passed, result.reason) == (None, JUDGE_SKIPPED)
+    assert result.passed is not True
+    suite = Suite.model_validate(
+        {"name": "s", "agent": {"sip_uri": "sip:a@b.example"}, "scenarios": [scenario()]}
+    )
+    (tally,) = [
+        t for t in summarise("r", suite, [evaluation]).scenarios[0].assertions if t.index < 0
+    ]
+    assert (tally.kind, tally.passed, tally.failed, tally.skipped) == (EXPECTATIONS_KIND, 0, 0, 1)
+
+
+async def test_a_judge_verdict_is_stored_with_its_reasoning() -> None:
+    reasoning = "The agent called issue_refund for 4417 and said 3-5 business days."
+    judge = FakeLLM(
+        [Reply(text=json.dumps({"passed": True, "reasoning": reasoning}))], model="judge-1"
+    )
+    evaluation = await judge_call(scenario(), body(), None, judge=judge, result_id="r1")
+    result = expectations_of(evaluation)
+    assert result.passed is True
+    assert result.reason == f"judge (judge-1): expectations met: {reasoning}"
+    assert result.detail == {"model": "judge-1", "reasoning": reasoning}
+    assert result.spec == {"expectations": EXPECTATIONS}
+    assert evaluation.passed
+    assert judge.calls == 1
+    stored = json.loads(evaluation.model_dump_json())
+    assert stored["assertions"][-1]["detail"]["reasoning"] == reasoning
+
+
+async def test_a_failing_verdict_fails_the_call() -> None:
+    answer = '```json\n{"passed": false, "reasoning": "It never said when."}\n```'
+    judge = FakeLLM([Reply(text=answer)], model="judge-1")
+    evaluation = await judge_call(scenario(), body(), None, judge=judge)
+    result = expectations_of(evaluation)
+    assert (result.passed, result.reason) == (
+        False,
+        "judge (judge-1): expectations not met: It never said when.",
+    )
+    assert not evaluation.passed
+    assert evaluation.failure_reasons() == [
+        "agent_expectations: judge (judge-1): expectations not met: It never said when."
+    ]
+
+
+async def test_a_judge_that_does_not_answer_a_verdict_fails_the_check() -> None:
+    judge = FakeLLM([Reply(text="Looks fine to me!")], model="judge-1")
+    result = expectations_of(await judge_call(scenario(), body(), None, judge=judge))
+    assert result.passed is False
+    assert (
+        result.reason == "the judge failed: the judge did not answer with JSON: 'Looks fine to me!'"
+    )
+
+    broken = FakeLLM([Reply(error="model overloaded")], model="judge-1")
+    result = expectations_of(await judge_call(scenario(), body(), None, judge=broken))
+    assert result.passed is False
+    assert result.reason.startswith("the judge failed: ")
+    assert "model overloaded" in result.reason
+
+
+async def test_the_judge_sees_the_expectations_and_the_transcript() -> None:
+    seen: list[str] = []
+
+    def respond(chat_ctx: Any) -> Reply:
+        seen.extend(item.text_content or "" for item in chat_ctx.items)
+        return Reply(text='{"passed": true, "reasoning": "ok"}')
+
+    await judge_call(scenario(), body(), None, judge=FakeLLM(respond=respond))
+    system, user = seen
+    assert system == SYSTEM_PROMPT
+    assert user.startswith(f"Expectations:\n{EXPECTATIONS}\n\nTranscript:\n")
+    assert '[19.1 s] agent called tool issue_refund({"order_id": "4417", "amount": 89.0})' in user
+    assert "[8.4 s] user: Sure, it's order 4417." in user
+    assert "[10.9 s] (moved to refunds)" in transcript(body())
+
+
+async def test_a_judge_on_a_missing_agent_side_fails_without_calling_it() -> None:
+    judge = FakeLLM([], model="judge-1")
+    evaluation = await judge_call(scenario(), None, None, judge=judge)
+    assert expectations_of(evaluation).passed is False
+    assert judge.calls == 0
