@@ -137,6 +137,13 @@ def make_run_app(
                 "(default: RINGBACK_AGENT_ID, else the class or function name).",
             ),
         ] = None,
+        report_dir: Annotated[
+            Path | None,
+            typer.Option(
+                help="Where the run's reports (JSON, JUnit, HTML, Markdown) are written, in "
+                "a RUN_ID folder (default: --results-dir). Needs the collector's store."
+            ),
+        ] = None,
         fail_under: Annotated[
             float | None,
             typer.Option(
@@ -184,6 +191,7 @@ def make_run_app(
             except (KeyboardInterrupt, asyncio.CancelledError):
                 _say(err, f"interrupted; continue with --resume {plan.run_id}")
                 raise typer.Exit(EXIT_INTERRUPTED) from None
+            _reports(store, suite, plan.run_id, report_dir or results_dir, summary, out)
             raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
         try:
             connection = LiveKitConnection.from_env()
@@ -211,6 +219,7 @@ def make_run_app(
         except (KeyboardInterrupt, asyncio.CancelledError):
             _say(err, f"interrupted; continue with --resume {plan.run_id}")
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        _reports(store, suite, plan.run_id, report_dir or results_dir, summary, out)
         raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
 
     return app
@@ -387,6 +396,33 @@ def _gated(
 
     code = _exit_code(summary)
     return fail_under_gate(store, suite, run_id, fail_under, code, lambda t: _say(out, t))
+
+
+def _reports(
+    store: RunStore, suite: Suite, run_id: str, report_dir: Path, summary: RunSummary, out: Console
+) -> None:
+    """Write the run's reports to `report_dir/RUN_ID` when its results are in the collector's
+    store; a run that was interrupted, or a report that cannot be written, only warns."""
+    workspace_id = getattr(store, "workspace_id", None)
+    if not isinstance(workspace_id, int) or _exit_code(summary) == EXIT_INTERRUPTED:
+        return
+    from ringback.simulator.reports import report_run
+
+    try:
+        _, written = asyncio.run(
+            report_run(
+                getattr(store, "database_url", None),
+                workspace_id,
+                run_id,
+                suite,
+                report_dir / run_id,
+            )
+        )
+    except Exception as exc:  # a report must never lose the run's own exit code
+        _say(out, f"warning: reports not written: {exc}")
+        return
+    for fmt, path in written.items():
+        _say(out, f"report ({fmt.value}): {path}")
 
 
 run_app = make_run_app()

@@ -1,0 +1,81 @@
+"""`ringback-sim report RUN_ID`: evaluate a stored run and write its reports."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ringback.simulator.suite.models import Suite
+
+from .format import percent
+from .models import ReportFormat
+
+EXIT_CONFIG = 2
+DEFAULT_OUT = Path(".ringback/reports")
+
+
+def _say(console: Console, text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def _load(path: Path, err: Console) -> Suite:
+    from ringback.simulator.suite import SuiteError, load_suite
+
+    try:
+        return load_suite(path).suite
+    except SuiteError as exc:
+        for problem in exc.problems:
+            _say(err, str(problem))
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
+def report_command(
+    run_id: Annotated[str, typer.Argument(help="The run to report on.")],
+    suite_file: Annotated[
+        Path,
+        typer.Option("--suite", help="The suite YAML the run used (its assertions)."),
+    ],
+    formats: Annotated[
+        list[ReportFormat] | None,
+        typer.Option("--format", help="json, junit, html or md (repeatable; default: all)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Folder for the reports (default: .ringback/reports/RUN_ID)."),
+    ] = None,
+) -> None:
+    """Evaluate RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL, workspace
+    RINGBACK_WORKSPACE_ID) against --suite and write its reports."""
+    from ringback.core.settings import load_settings
+    from ringback.simulator.collector.settings import CollectorSettings
+
+    from .collect import UnknownRunError, report_run
+
+    out_console, err = Console(), Console(stderr=True)
+    suite = _load(suite_file, err)
+    out_dir = out if out is not None else DEFAULT_OUT / run_id
+    try:
+        evaluation, written = asyncio.run(
+            report_run(
+                CollectorSettings().database_url,
+                load_settings().workspace_id,
+                run_id,
+                suite,
+                out_dir,
+                formats or list(ReportFormat),
+            )
+        )
+    except UnknownRunError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+    _say(
+        out_console,
+        f"run {run_id}: pass rate {percent(evaluation.pass_rate)} "
+        f"({evaluation.passed}/{evaluation.total} calls)",
+    )
+    for fmt, path in written.items():
+        _say(out_console, f"{fmt.value}: {path}")

@@ -1,0 +1,133 @@
+"""The HTML report: one self-contained page (inline CSS and SVG, no scripts, no network
+assets). Everything that comes from a suite or a call body goes through `escape`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from html import escape
+
+from ringback.simulator.evaluate import AssertionResult, CallEvaluation, RunEvaluation
+
+from .format import ms, percent
+from .models import CallBodies, TimelineEvent, timeline
+from .svg import histogram, lane_chart
+
+STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#111827;
+padding:0 1rem}
+h1{font-size:1.5rem}h2{margin-top:2rem;border-bottom:1px solid #e5e7eb}
+table{border-collapse:collapse;margin:.5rem 0}td,th{padding:.25rem .6rem;text-align:left;
+border-bottom:1px solid #e5e7eb;vertical-align:top}
+.pass{color:#047857;font-weight:600}.fail{color:#b91c1c;font-weight:600}
+.skip{color:#92400e;font-weight:600}.muted{color:#6b7280}
+.rate{font-size:2rem;font-weight:700}
+details{border:1px solid #e5e7eb;border-radius:6px;margin:.5rem 0;padding:.4rem .8rem}
+summary{cursor:pointer}svg text{font:11px sans-serif;fill:#374151}
+svg .grid{stroke:#e5e7eb}pre{white-space:pre-wrap;margin:0}
+"""
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+"""Nothing may be loaded, even if some text escaped the escaping."""
+
+
+def _verdict(passed: bool | None) -> str:
+    if passed is None:
+        return '<span class="skip">skipped</span>'
+    return '<span class="pass">pass</span>' if passed else '<span class="fail">FAIL</span>'
+
+
+def _summary(evaluation: RunEvaluation) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(s.scenario_id)}</td><td>{escape(s.label or '')}</td>"
+        f"<td>{s.calls}</td><td>{s.passed}</td><td>{percent(s.pass_rate)}</td></tr>"
+        for s in evaluation.scenarios
+    )
+    return (
+        f'<p><span class="rate" id="pass-rate">{percent(evaluation.pass_rate)}</span> '
+        f"pass rate: {evaluation.passed} of {evaluation.total} calls passed</p>"
+        "<h2>Scenarios</h2><table><tr><th>Scenario</th><th>Label</th><th>Calls</th>"
+        f"<th>Passed</th><th>Pass rate</th></tr>{rows}</table>"
+    )
+
+
+def _latency(evaluation: RunEvaluation) -> str:
+    if not evaluation.latency:
+        return "<h2>Latency</h2><p class=muted>No agent turn reported latency.</p>"
+    parts = ["<h2>Latency</h2>"]
+    for metric, stats in evaluation.latency.items():
+        samples = [v for c in evaluation.calls for v in c.latency_samples.get(metric, [])]
+        parts.append(
+            f"<h3>{escape(metric)}</h3><p>{stats.count} turns, p50 {ms(stats.p50_ms)}, "
+            f"p95 {ms(stats.p95_ms)}, max {ms(stats.max_ms)}</p>{histogram(stats, samples)}"
+        )
+    return "".join(parts)
+
+
+def _assertion(result: AssertionResult) -> str:
+    spec = escape(json.dumps(result.spec, ensure_ascii=False, default=str)) if result.spec else ""
+    return (
+        f"<tr><td>{_verdict(result.passed)}</td><td>{escape(result.kind)}</td>"
+        f"<td>{escape(result.reason)}</td><td><code>{spec}</code></td></tr>"
+    )
+
+
+def _event(event: TimelineEvent) -> str:
+    if event.kind == "turn":
+        what = escape(event.text)
+    elif event.kind == "tool":
+        params = json.dumps(event.detail.get("params"), ensure_ascii=False, default=str)
+        error = ' <span class="fail">error</span>' if event.detail.get("is_error") else ""
+        what = f"<code>{escape(event.text)}({escape(params)})</code>{error}"
+    else:
+        what = f"{escape(str(event.detail.get('from') or ''))} &rarr; {escape(event.text)}"
+    return f"<tr><td>{ms(event.start_ms)}</td><td>{escape(event.role)}</td><td>{what}</td></tr>"
+
+
+def _call(call: CallEvaluation, pair: CallBodies) -> str:
+    events = timeline(pair.agent if pair.agent is not None else pair.caller)
+    side = "agent's side" if pair.agent is not None else "caller's side only"
+    link = (
+        f'<span class="pass">linked</span> to agent call {escape(call.agent_call_id or "")}'
+        if call.linked
+        else '<span class="fail">not linked</span>: the agent never synced this call'
+    )
+    caller = "caller side linked" if call.caller_linked else "caller side not linked"
+    reasons = "".join(f"<li>{escape(r)}</li>" for r in call.failure_reasons())
+    rows = "".join(_assertion(a) for a in call.assertions)
+    turns = "".join(_event(e) for e in events)
+    body = (
+        f"<p>{link}; {caller}. Result <code>{escape(call.result_id or '')}</code></p>"
+        + (f'<ul class="fail">{reasons}</ul>' if reasons else "")
+        + "<table><tr><th></th><th>Assertion</th><th>Reason</th><th>Spec</th></tr>"
+        + f"{rows}</table>"
+    )
+    if events:
+        body += (
+            f"<h4>Timeline ({side})</h4>{lane_chart(events)}"
+            f"<table><tr><th>At</th><th>Who</th><th>What</th></tr>{turns}</table>"
+        )
+    else:
+        body += "<p class=muted>No timeline: no side of this call was synced.</p>"
+    opened = "" if call.passed else " open"
+    return (
+        f'<details class="call"{opened}><summary>{_verdict(call.passed)} '
+        f"<strong>{escape(call.scenario_id)}[{call.attempt}]</strong></summary>{body}</details>"
+    )
+
+
+def render_html(evaluation: RunEvaluation, bodies: Mapping[str, CallBodies]) -> str:
+    """The whole report as one HTML document."""
+    run_id, suite = escape(evaluation.run_id), escape(evaluation.suite)
+    calls = "".join(
+        _call(c, bodies.get(c.result_id or "") or CallBodies()) for c in evaluation.calls
+    )
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Ringback run {run_id}</title><style>{STYLE}</style></head><body>"
+        f'<h1>Ringback run <code id="run-id">{run_id}</code></h1><p>Suite {suite}</p>'
+        f"{_summary(evaluation)}{_latency(evaluation)}<h2>Calls</h2>{calls}"
+        "</body></html>\n"
+    )
