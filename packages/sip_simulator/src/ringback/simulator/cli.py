@@ -23,11 +23,15 @@ def register_commands(target: typer.Typer) -> None:
     from .batch.store_sink import CollectorRunStore
     from .caller.commands import worker_command
     from .collector.commands import keys_app, serve
+    from .demo import demo_command
+    from .reports import report_command
 
     target.command("serve")(serve)
     target.add_typer(keys_app, name="keys")
     target.add_typer(make_run_app(CollectorRunStore))
     target.command("worker")(worker_command)
+    target.command("report")(report_command)
+    target.command("demo")(demo_command)
 
 
 register_commands(app)

@@ -1,0 +1,61 @@
+"""The demo's agent under test: a LiveKit support agent (like examples/livekit_agent.py) that
+looks orders up and ends the call on "bye!", thinking with a scripted offline brain."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from livekit.agents import Agent, ToolError, function_tool, llm
+from livekit.agents.beta.tools import EndCallTool
+
+from .brain import Answer, ScriptedBrain
+
+AGENT_NAME = "demo-support"
+ORDERS = {"A1001": {"status": "shipped", "carrier": "DHL"}}
+_ORDER_ID = re.compile(r"\b([A-Z]\d{4})\b")
+
+
+def support_brain(chat_ctx: llm.ChatContext) -> Answer:
+    """Looks up an order id it hears, reports it, hangs up on "bye!", else offers help."""
+    last: Any = chat_ctx.items[-1] if chat_ctx.items else None
+    if getattr(last, "type", None) == "function_call_output":
+        if last.name == "end_call":
+            return Answer(text="Goodbye!")
+        if last.is_error:
+            return Answer(text="Sorry, I could not find that order. Please check the number.")
+        return Answer(text="Your order has shipped with DHL.")
+    text = getattr(last, "text_content", None) or ""
+    if "bye!" in text.lower():
+        return Answer(tools=[("end_call", {})])
+    if found := _ORDER_ID.search(text):
+        return Answer(tools=[("lookup_order", {"order_id": found.group(1)})])
+    if "goodbye" in text.lower():
+        return Answer(text="Goodbye, take care.")
+    return Answer(text="Hi, this is demo support. How can I help?")
+
+
+class DemoSupport(Agent):
+    """A support agent with an order lookup tool and the end-call tool."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            instructions="You are a support agent for an online shoe store.",
+            tools=[EndCallTool()],
+            llm=ScriptedBrain(support_brain, model="demo-support-brain"),
+        )
+
+    @function_tool
+    async def lookup_order(self, order_id: str) -> dict[str, object]:
+        """Look up an order's status.
+
+        Args:
+            order_id: The order id, e.g. A1001.
+        """
+        order = ORDERS.get(order_id)
+        if order is None:
+            raise ToolError(f"no order {order_id}")
+        return {"order_id": order_id, **order}
+
+
+__all__ = ["AGENT_NAME", "DemoSupport", "support_brain"]

@@ -1,0 +1,83 @@
+"""The demo's report on the terminal: plain lines a person reads top to bottom."""
+
+from __future__ import annotations
+
+from ringback.simulator.evaluate import CallEvaluation
+
+from .run import CallSides, DemoResult
+
+
+def _pct(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0f} ms"
+
+
+def _call_lines(call: CallEvaluation, sides: CallSides | None) -> list[str]:
+    verdict = "PASS" if call.passed else "FAIL"
+    agent = sides.agent_call_id if sides else None
+    caller = sides.caller_call_id if sides else None
+    both = "both sides linked" if agent and caller else "NOT fully linked"
+    lines = [
+        f"  {verdict}  {call.scenario_id}  (result {call.result_id})",
+        f"        {both}: agent call {agent or '-'}, caller call {caller or '-'}",
+    ]
+    for check in call.assertions:
+        mark = {True: "ok", False: "FAILED", None: "skipped"}[check.passed]
+        lines.append(f"        {mark:>7}  {check.kind}: {check.reason}")
+    lines.extend(f"        reason: {reason}" for reason in call.failure_reasons())
+    return lines
+
+
+def render_demo(result: DemoResult, *, kept: bool) -> list[str]:
+    """Every line the demo prints after it ran."""
+    ev = result.evaluation
+    by_result = {s.result_id: s for s in result.sides}
+    lines = [
+        f"Collector: {result.collector_url} (in-process; stopped now)",
+        f"Run {ev.run_id} of suite {ev.suite!r}: text transport, demo LiveKit agent "
+        "with the Ringback plugin, scripted callers",
+        "",
+        "Calls:",
+    ]
+    for call in sorted(ev.calls, key=lambda c: c.scenario_id):
+        lines.extend(_call_lines(call, by_result.get(call.result_id or "")))
+    lines += ["", f"Pass rate: {_pct(ev.pass_rate)} ({ev.passed}/{ev.total} calls)"]
+    for metric, stats in sorted(ev.latency.items()):
+        lines.append(
+            f"Latency {metric}: p50 {_ms(stats.p50_ms)}, p95 {_ms(stats.p95_ms)} "
+            f"({stats.count} agent turns)"
+        )
+    lines.append("")
+    pipecat = result.pipecat
+    if pipecat is None:
+        lines.append("Pipecat: not installed; the Pipecat call was skipped")
+    elif pipecat.stored_id is not None:
+        lines.append(
+            f"Pipecat call stored: {pipecat.call_id} (collector id {pipecat.stored_id}), "
+            "unlinked: production traffic"
+        )
+    else:
+        lines.append(f"Pipecat call NOT stored: {pipecat.call_id}")
+    lines += [
+        "",
+        f"Database: {result.database}",
+        f"Results:  {result.results_dir}",
+        f"Suite:    {result.suite_file}",
+    ]
+    if result.reports:
+        lines.append("Reports:  " + ", ".join(str(p) for p in result.reports))
+    else:
+        lines.append("Reports:  none (the reports module is not available)")
+    if not kept:
+        lines.append(
+            f"(all in the temporary folder {result.directory}, now deleted; "
+            "use --keep DIR to keep it)"
+        )
+    lines += ["", "Demo passed." if result.ok else "Demo FAILED: see the reasons above."]
+    return lines
+
+
+__all__ = ["render_demo"]
