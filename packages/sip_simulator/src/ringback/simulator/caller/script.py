@@ -9,29 +9,21 @@ why scripted scenarios run offline.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from livekit.agents import APIConnectOptions, llm
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, NotGivenOr
+from livekit.agents import llm
+
+from ringback.simulator.scripted import Answer, ScriptedBrain
 
 HANG_UP_TOOL = "hang_up"
 
 
-class ScriptedTurns(llm.LLM):
+class ScriptedTurns(ScriptedBrain):
     """Plays `turns`, then hangs up."""
 
     def __init__(self, turns: Sequence[str], *, hang_up_tool: str = HANG_UP_TOOL) -> None:
-        super().__init__()
+        super().__init__(self._answer, model="scripted-turns", think_s=0, report_usage=False)
         self.turns = list(turns)
         self.hang_up_tool = hang_up_tool
-
-    @property
-    def model(self) -> str:
-        return "scripted-turns"
-
-    @property
-    def provider(self) -> str:
-        return "ringback"
 
     def next_step(self, chat_ctx: llm.ChatContext) -> tuple[str | None, bool]:
         """(the text to say, whether to hang up) for a request with this context."""
@@ -45,55 +37,9 @@ class ScriptedTurns(llm.LLM):
             return self.turns[said], False
         return None, True
 
-    def chat(
-        self,
-        *,
-        chat_ctx: llm.ChatContext,
-        tools: list[llm.Tool] | None = None,
-        conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS,
-        parallel_tool_calls: NotGivenOr[bool] = NOT_GIVEN,
-        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
-        extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
-    ) -> llm.LLMStream:
+    def _answer(self, chat_ctx: llm.ChatContext) -> Answer:
         text, hang_up = self.next_step(chat_ctx)
-        can_hang_up = hang_up and tool_choice != "none"
-        return _ScriptStream(
-            self,
-            chat_ctx=chat_ctx,
-            tools=tools or [],
-            conn_options=conn_options,
-            text=text,
-            hang_up=can_hang_up,
-        )
-
-
-class _ScriptStream(llm.LLMStream):
-    def __init__(
-        self,
-        owner: ScriptedTurns,
-        *,
-        chat_ctx: llm.ChatContext,
-        tools: list[llm.Tool],
-        conn_options: APIConnectOptions,
-        text: str | None,
-        hang_up: bool,
-    ) -> None:
-        super().__init__(owner, chat_ctx=chat_ctx, tools=tools, conn_options=conn_options)
-        self._owner = owner
-        self._text = text
-        self._hang_up = hang_up
-
-    async def _run(self) -> None:
-        request_id = f"script-{id(self):x}"
-        calls = []
-        if self._hang_up:
-            calls.append(
-                llm.FunctionToolCall(
-                    name=self._owner.hang_up_tool, arguments="{}", call_id=f"{request_id}-hangup"
-                )
-            )
-        delta = llm.ChoiceDelta(role="assistant", content=self._text, tool_calls=calls)
-        self._event_ch.send_nowait(llm.ChatChunk(id=request_id, delta=delta))
+        return Answer(text=text or "", tools=[(self.hang_up_tool, {})] if hang_up else [])
 
 
 __all__ = ["HANG_UP_TOOL", "ScriptedTurns"]

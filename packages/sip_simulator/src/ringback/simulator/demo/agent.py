@@ -9,7 +9,7 @@ from typing import Any
 from livekit.agents import Agent, ToolError, function_tool, llm
 from livekit.agents.beta.tools import EndCallTool
 
-from .brain import Answer, ScriptedBrain
+from ringback.simulator.scripted import Answer, ScriptedBrain
 
 AGENT_NAME = "demo-support"
 ORDERS = {"A1001": {"status": "shipped", "carrier": "DHL"}}
@@ -42,7 +42,7 @@ class DemoSupport(Agent):
         super().__init__(
             instructions="You are a support agent for an online shoe store.",
             tools=[EndCallTool()],
-            llm=ScriptedBrain(support_brain, model="demo-support-brain"),
+            llm=ScriptedBrain(support_brain, model="demo-support-brain", provider="ringback-demo"),
         )
 
     @function_tool

@@ -1,7 +1,8 @@
 """`ScriptedBrain`: an offline `llm.LLM` whose every answer comes from a Python function.
 
-The demo agent thinks with it, so `ringback-sim demo` needs no model and no network. Each
-answer is streamed as one chunk (text and/or tool calls) followed by token usage.
+The demo agent and scripted simulated callers think with it, so neither needs a model or the
+network. Each answer is streamed as one chunk (text and/or tool calls), optionally followed by
+token usage.
 """
 
 from __future__ import annotations
@@ -26,19 +27,25 @@ class Answer:
 
 
 class ScriptedBrain(llm.LLM):
-    """Answers each `chat()` with `respond(chat_ctx)`, after `think_s` (a model's first token)."""
+    """Answers each `chat()` with `respond(chat_ctx)`, after `think_s` (a model's first token),
+    reporting made-up token usage when `report_usage`. With `tool_choice="none"` the answer's
+    tool calls are left out, as a real model would."""
 
     def __init__(
         self,
         respond: Callable[[llm.ChatContext], Answer],
         *,
         model: str = "scripted-brain",
+        provider: str = "ringback",
         think_s: float = 0.02,
+        report_usage: bool = True,
     ) -> None:
         super().__init__()
         self.respond = respond
         self.think_s = think_s
+        self.report_usage = report_usage
         self._model = model
+        self._provider = provider
         self._ids = itertools.count(1)
 
     @property
@@ -47,7 +54,7 @@ class ScriptedBrain(llm.LLM):
 
     @property
     def provider(self) -> str:
-        return "ringback-demo"
+        return self._provider
 
     def chat(
         self,
@@ -60,7 +67,9 @@ class ScriptedBrain(llm.LLM):
         extra_kwargs: NotGivenOr[dict[str, Any]] = NOT_GIVEN,
     ) -> llm.LLMStream:
         answer = self.respond(chat_ctx)
-        request_id = f"demo-{next(self._ids)}"
+        if tool_choice == "none":
+            answer = Answer(text=answer.text)
+        request_id = f"{self._model}-{next(self._ids)}"
         return _AnswerStream(self, answer, request_id, chat_ctx=chat_ctx, tools=tools or [])
 
 
@@ -81,7 +90,8 @@ class _AnswerStream(llm.LLMStream):
         self._request_id = request_id
 
     async def _run(self) -> None:
-        await asyncio.sleep(self._owner.think_s)
+        if self._owner.think_s:
+            await asyncio.sleep(self._owner.think_s)
         rid, answer = self._request_id, self._answer
         calls = [
             llm.FunctionToolCall(name=name, arguments=json.dumps(args), call_id=f"{rid}-{i}")
@@ -89,6 +99,8 @@ class _AnswerStream(llm.LLMStream):
         ]
         delta = llm.ChoiceDelta(role="assistant", content=answer.text or None, tool_calls=calls)
         self._event_ch.send_nowait(llm.ChatChunk(id=rid, delta=delta))
+        if not self._owner.report_usage:
+            return
         words = len(answer.text.split()) + 8 * len(calls)
         usage = llm.CompletionUsage(
             completion_tokens=words, prompt_tokens=120, total_tokens=120 + words
