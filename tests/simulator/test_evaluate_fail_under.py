@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from support.collector_server import running_collector
-from typer.testing import CliRunner
+from support.text_runs import point_ringback_at, text_run
 
-from ringback.simulator.cli import app
 from ringback.simulator.evaluate import RunEvaluation, evaluate_call, summarise
 from ringback.simulator.evaluate.gate import fail_under_gate, render_gate
 from ringback.simulator.suite import load_suite
@@ -22,21 +20,8 @@ async def test_a_run_below_the_suites_fail_under_exits_1_with_the_failing_reason
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_collector(tmp_path) as collector:
-        monkeypatch.setenv("RINGBACK_BASE_URL", collector.url)
-        monkeypatch.setenv("RINGBACK_API_KEY", collector.key)
-        monkeypatch.setenv("RINGBACK_OUTBOX_DIR", str(tmp_path / "outbox"))
-        monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", collector.settings.database_url)
-        args = [
-            "run",
-            str(EVAL_SUITE),
-            "--transport",
-            "text",
-            "--agent",
-            "support.caller_agents:TextSupport",
-            "--results-dir",
-            str(tmp_path / "runs"),
-        ]
-        result = await asyncio.to_thread(CliRunner().invoke, app, args)
+        point_ringback_at(monkeypatch, collector, tmp_path)
+        result = await text_run(EVAL_SUITE, tmp_path)
     assert result.exit_code == 1, result.output
     assert "4 completed, 0 failed" in result.output
     assert "pass rate 50.0% (2/4 calls) below fail_under 90.0%" in result.output

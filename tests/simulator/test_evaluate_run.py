@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from support.collector_server import running_collector
 from support.fake_llm import FakeLLM, Reply
-from typer.testing import CliRunner
+from support.text_runs import point_ringback_at, text_run
 
-from ringback.simulator.cli import app
 from ringback.simulator.evaluate import evaluate_run
 from ringback.simulator.suite import load_suite
 
@@ -23,23 +21,13 @@ async def test_a_text_run_is_evaluated_from_the_collector_store(
 ) -> None:
     suite = load_suite(EVAL_SUITE).suite
     async with running_collector(tmp_path) as collector:
-        monkeypatch.setenv("RINGBACK_BASE_URL", collector.url)
-        monkeypatch.setenv("RINGBACK_API_KEY", collector.key)
-        monkeypatch.setenv("RINGBACK_OUTBOX_DIR", str(tmp_path / "outbox"))
-        monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", collector.settings.database_url)
-        args = [
-            "run",
-            str(EVAL_SUITE),
-            "--transport",
-            "text",
-            "--agent",
-            "support.caller_agents:TextSupport",
-            "--results-dir",
-            str(tmp_path / "runs"),
+        point_ringback_at(monkeypatch, collector, tmp_path)
+        result = await text_run(
+            EVAL_SUITE,
+            tmp_path,
             "--fail-under",
             "0.5",  # overrides the suite's 0.9: 2 of 4 calls pass
-        ]
-        result = await asyncio.to_thread(CliRunner().invoke, app, args)
+        )
         assert result.exit_code == 0, result.output
         assert "pass rate 50.0% (2/4 calls) meets fail_under 50.0%" in result.output
         (run,) = await collector.store.list_runs(1)

@@ -3,15 +3,13 @@ sides of every call synced through the Ringback plugin, and each linked to its r
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from support.collector_server import running_collector
+from support.text_runs import point_ringback_at, text_run
 from test_caller_brief import TEXT_SUITE
-from typer.testing import CliRunner
 
-from ringback.simulator.cli import app
 from ringback.simulator.plan.ids import RUN_ID
 
 
@@ -19,21 +17,8 @@ async def test_a_text_run_links_both_sides_of_every_call_in_the_collector(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with running_collector(tmp_path) as collector:
-        monkeypatch.setenv("RINGBACK_BASE_URL", collector.url)
-        monkeypatch.setenv("RINGBACK_API_KEY", collector.key)
-        monkeypatch.setenv("RINGBACK_OUTBOX_DIR", str(tmp_path / "outbox"))
-        monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", collector.settings.database_url)
-        args = [
-            "run",
-            str(TEXT_SUITE),
-            "--transport",
-            "text",
-            "--agent",
-            "support.caller_agents:TextSupport",
-            "--results-dir",
-            str(tmp_path / "runs"),
-        ]
-        result = await asyncio.to_thread(CliRunner().invoke, app, args)
+        point_ringback_at(monkeypatch, collector, tmp_path)
+        result = await text_run(TEXT_SUITE, tmp_path)
         assert result.exit_code == 0, result.output
 
         (run,) = await collector.store.list_runs(1)

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import typer
 from support.collector_server import running_collector
+from support.text_runs import point_ringback_at, text_run
 from typer.testing import CliRunner
 
-from ringback.simulator.cli import app
 from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports import (
@@ -42,25 +42,15 @@ async def _run(tmp: Path) -> FinishedRun:
     suite = load_suite(EVAL_SUITE).suite
     with pytest.MonkeyPatch.context() as mp:
         async with running_collector(tmp) as collector:
-            mp.setenv("RINGBACK_BASE_URL", collector.url)
-            mp.setenv("RINGBACK_API_KEY", collector.key)
-            mp.setenv("RINGBACK_OUTBOX_DIR", str(tmp / "outbox"))
-            mp.setenv("RINGBACK_COLLECTOR_DATABASE_URL", collector.settings.database_url)
-            args = [
-                "run",
-                str(EVAL_SUITE),
-                "--transport",
-                "text",
-                "--agent",
-                "support.caller_agents:TextSupport",
-                "--results-dir",
-                str(tmp / "runs"),
+            point_ringback_at(mp, collector, tmp)
+            result = await text_run(
+                EVAL_SUITE,
+                tmp,
                 "--report-dir",
                 str(tmp / "reports"),
                 "--fail-under",
                 "0.5",
-            ]
-            result = await asyncio.to_thread(CliRunner().invoke, app, args)
+            )
             assert result.exit_code == 0, result.output
             (run,) = await collector.store.list_runs(1)
             evaluation, bodies = await load_run(collector.store, 1, run.id, suite)
