@@ -44,15 +44,15 @@ def _evaluation(linked: bool) -> tuple[Suite, RunEvaluation]:
 def test_the_gate_needs_the_collector_store_and_respects_interrupts() -> None:
     suite = load_suite(EVAL_SUITE).suite  # run.fail_under: 0.9
     said: list[str] = []
-    assert fail_under_gate(object(), suite, "run-1", 0.5, 0, said.append) == 1
-    assert fail_under_gate(object(), suite, "run-1", None, 0, said.append) == 0
+    assert fail_under_gate(None, suite, 0.5, 0, said.append) == 1
+    assert fail_under_gate(None, suite, None, 0, said.append) == 0
     assert said == [
         "error: --fail-under needs the collector's store to evaluate the run",
         "warning: run.fail_under not applied: these results are not in the collector's store",
     ]
-    assert fail_under_gate(object(), suite, "run-1", 0.5, 130, said.append) == 130
+    assert fail_under_gate(None, suite, 0.5, 130, said.append) == 130
     plain = suite.model_copy(update={"run": suite.run.model_copy(update={"fail_under": None})})
-    assert fail_under_gate(object(), plain, "run-1", None, 0, said.append) == 0
+    assert fail_under_gate(None, plain, None, 0, said.append) == 0
     assert len(said) == 2
 
 

@@ -27,7 +27,7 @@ from ringback.simulator.dial.connection import (
     LiveKitConfigError,
     LiveKitConnection,
 )
-from ringback.simulator.dial.outcome import CallOutcome, RunSummary
+from ringback.simulator.dial.outcome import CallOutcome, CallStatus, RunSummary
 from ringback.simulator.dial.trunks import TrunkError
 from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
 from ringback.simulator.suite import SuiteError, load_suite
@@ -40,7 +40,11 @@ from .runner import BatchRunner
 from .sink import JsonlRunStore, ResultSink
 
 if TYPE_CHECKING:
+    from livekit.agents import llm
+
     from ringback.simulator.text import AgentFactory
+
+    from .conclude import Conclusion
 
 DEFAULT_RESULTS_DIR = Path(".ringback/runs")
 EXIT_CALLS_FAILED = 1
@@ -153,6 +157,16 @@ def make_run_app(
                 "rate is below this (default: the suite's run.fail_under).",
             ),
         ] = None,
+        link_timeout: Annotated[
+            float | None,
+            typer.Option(
+                min=0,
+                metavar="SECONDS",
+                help="After the last SIP call, how long to wait for the agent to sync the "
+                "answered calls back before evaluating (default: the suite's "
+                "run.link_timeout, 30s). Needs the collector's store.",
+            ),
+        ] = None,
     ) -> None:
         """Dial every scenario of SUITE_FILE through the LiveKit SIP API (or, with
         `--transport text`, play them in-process against `--agent`)."""
@@ -172,6 +186,22 @@ def make_run_app(
                 if skipped:
                     print(f"\n{len(skipped)} calls finished earlier and are skipped")
             return
+        judge = _judge(store, suite, err)
+
+        def finish(summary: RunSummary) -> int:
+            return _finish(
+                store,
+                suite,
+                plan.run_id,
+                summary,
+                transport=transport,
+                link_timeout=link_timeout,
+                fail_under=fail_under,
+                report_dir=report_dir or results_dir,
+                judge=judge,
+                out=out,
+            )
+
         if factory is not None:
             try:
                 summary = asyncio.run(
@@ -191,8 +221,7 @@ def make_run_app(
             except (KeyboardInterrupt, asyncio.CancelledError):
                 _say(err, f"interrupted; continue with --resume {plan.run_id}")
                 raise typer.Exit(EXIT_INTERRUPTED) from None
-            _reports(store, suite, plan.run_id, report_dir or results_dir, summary, out)
-            raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
+            raise typer.Exit(finish(summary))
         try:
             connection = LiveKitConnection.from_env()
         except LiveKitConfigError as exc:
@@ -219,8 +248,7 @@ def make_run_app(
         except (KeyboardInterrupt, asyncio.CancelledError):
             _say(err, f"interrupted; continue with --resume {plan.run_id}")
             raise typer.Exit(EXIT_INTERRUPTED) from None
-        _reports(store, suite, plan.run_id, report_dir or results_dir, summary, out)
-        raise typer.Exit(_gated(store, suite, plan.run_id, fail_under, summary, out))
+        raise typer.Exit(finish(summary))
 
     return app
 
@@ -383,46 +411,106 @@ def _exit_code(summary: RunSummary) -> int:
     return 0 if summary.ok else EXIT_CALLS_FAILED
 
 
-def _gated(
+def _finish(
     store: RunStore,
     suite: Suite,
     run_id: str,
-    fail_under: float | None,
     summary: RunSummary,
+    *,
+    transport: TransportKind,
+    link_timeout: float | None,
+    fail_under: float | None,
+    report_dir: Path,
+    judge: llm.LLM | None,
     out: Console,
 ) -> int:
-    """The exit code, after the `fail_under` gate (see `ringback.simulator.evaluate.gate`)."""
+    """The run's exit code. When its results are in the collector's store: wait for the agent
+    sides of the answered SIP calls (`link_timeout`), evaluate the run once, keep the
+    evaluation with it, write the reports, then apply the `fail_under` gate."""
     from ringback.simulator.evaluate.gate import fail_under_gate
 
     code = _exit_code(summary)
-    return fail_under_gate(store, suite, run_id, fail_under, code, lambda t: _say(out, t))
-
-
-def _reports(
-    store: RunStore, suite: Suite, run_id: str, report_dir: Path, summary: RunSummary, out: Console
-) -> None:
-    """Write the run's reports to `report_dir/RUN_ID` when its results are in the collector's
-    store; a run that was interrupted, or a report that cannot be written, only warns."""
     workspace_id = getattr(store, "workspace_id", None)
-    if not isinstance(workspace_id, int) or _exit_code(summary) == EXIT_INTERRUPTED:
-        return
-    from ringback.simulator.reports import report_run
+    if not isinstance(workspace_id, int) or code == EXIT_INTERRUPTED:
+        return fail_under_gate(None, suite, fail_under, code, lambda t: _say(out, t))
+    answered: set[str] = set()
+    if transport is TransportKind.SIP:  # text calls are synced before their run returns
+        answered = {o.result_id for o in store.previous(run_id) if o.status is CallStatus.COMPLETED}
+    timeout = suite.run.link_timeout.total_seconds() if link_timeout is None else link_timeout
+    try:
+        conclusion = asyncio.run(
+            _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, judge, out)
+        )
+    except Exception as exc:  # the run's own outcome stands; only the evaluation is missing
+        _say(out, f"warning: the run was not evaluated: {type(exc).__name__}: {exc}")
+        threshold = suite.run.fail_under if fail_under is None else fail_under
+        return EXIT_CALLS_FAILED if threshold is not None else code
+    if conclusion.unsynced:
+        n = len(conclusion.unsynced)
+        calls, were, count = ("call", "was", "counts") if n == 1 else ("calls", "were", "count")
+        _say(
+            out,
+            f"warning: {n} answered {calls} {were} not synced back by the agent within "
+            f"{timeout:g}s and {count} as unlinked (wait longer with --link-timeout)",
+        )
+    if conclusion.report_error:
+        _say(out, f"warning: reports not written: {conclusion.report_error}")
+    for fmt, path in conclusion.reports.items():
+        _say(out, f"report ({fmt.value}): {path}")
+    return fail_under_gate(conclusion.evaluation, suite, fail_under, code, lambda t: _say(out, t))
+
+
+async def _conclude(
+    store: RunStore,
+    workspace_id: int,
+    suite: Suite,
+    run_id: str,
+    answered: set[str],
+    timeout: float,
+    report_dir: Path,
+    judge: llm.LLM | None,
+    out: Console,
+) -> Conclusion:
+    from .conclude import conclude_run
+
+    told = False
+
+    def on_wait(missing: int, left: float) -> None:
+        nonlocal told
+        if not told:
+            told = True
+            calls = "call" if missing == 1 else "calls"
+            _say(out, f"waiting up to {left:.0f}s for the agent to sync {missing} {calls} back")
 
     try:
-        _, written = asyncio.run(
-            report_run(
-                getattr(store, "database_url", None),
-                workspace_id,
-                run_id,
-                suite,
-                report_dir / run_id,
-            )
+        return await conclude_run(
+            getattr(store, "database_url", None),
+            workspace_id,
+            run_id,
+            suite,
+            answered=answered,
+            link_timeout_s=timeout,
+            judge=judge,
+            report_dir=report_dir / run_id,
+            on_wait=on_wait,
         )
-    except Exception as exc:  # a report must never lose the run's own exit code
-        _say(out, f"warning: reports not written: {exc}")
-        return
-    for fmt, path in written.items():
-        _say(out, f"report ({fmt.value}): {path}")
+    finally:
+        if judge is not None:
+            await judge.aclose()
+
+
+def _judge(store: RunStore, suite: Suite, err: Console) -> llm.LLM | None:
+    """The suite's judge when the run will be evaluated (its results are in the collector's
+    store); exits with a configuration error before anything is dialled."""
+    if suite.judge is None or not isinstance(getattr(store, "workspace_id", None), int):
+        return None
+    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, make_judge
+
+    try:
+        return make_judge(suite.judge)
+    except JudgeConfigError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
 
 
 run_app = make_run_app()

@@ -13,6 +13,7 @@ from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.collector.store import Store
 from ringback.simulator.dial.outcome import RunSummary
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
+from ringback.simulator.evaluate.stored import save_evaluation
 from ringback.simulator.plan import plan_run
 from ringback.simulator.suite import parse_suite
 from ringback.simulator.suite.models import Suite
@@ -91,6 +92,7 @@ async def run_demo(directory: Path, *, with_pipecat: bool = True) -> DemoResult:
                 summary = await _text_run(suite, results_dir)
             pipecat = await _pipecat_call(collector.store) if with_pipecat else None
         evaluation = await evaluate_run(collector.store, WORKSPACE_ID, summary.run_id, suite)
+        await save_evaluation(collector.store, WORKSPACE_ID, evaluation)
         sides = await _sides(collector.store, summary.run_id)
         result = DemoResult(
             collector_url=collector.url,

@@ -12,7 +12,8 @@ JUDGE_SKIPPED = "skipped: no judge configured"
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Output shapes: their JSON (computed fields included) reads back as the same model.
+    model_config = ConfigDict(extra="ignore")
 
 
 class AssertionResult(_Model):

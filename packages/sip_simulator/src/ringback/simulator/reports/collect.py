@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from livekit.agents import llm
+
 from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
+from ringback.simulator.evaluate.stored import save_evaluation
 from ringback.simulator.suite.models import Suite
 
 from .models import CallBodies, ReportFormat
@@ -29,12 +32,14 @@ async def call_bodies(store: Store, workspace_id: int, run_id: str) -> dict[str,
 
 
 async def load_run(
-    store: Store, workspace_id: int, run_id: str, suite: Suite
+    store: Store, workspace_id: int, run_id: str, suite: Suite, *, judge: llm.LLM | None = None
 ) -> tuple[RunEvaluation, dict[str, CallBodies]]:
-    """Evaluate `run_id` against `suite` and read its bodies; `UnknownRunError` if absent."""
+    """Evaluate `run_id` against `suite` (expectations judged by `judge` when given), keep the
+    evaluation with the run, and read its bodies; `UnknownRunError` if absent."""
     if await store.get_run(workspace_id, run_id) is None:
         raise UnknownRunError(f"no run {run_id!r} in workspace {workspace_id} of this collector")
-    evaluation = await evaluate_run(store, workspace_id, run_id, suite)
+    evaluation = await evaluate_run(store, workspace_id, run_id, suite, judge=judge)
+    await save_evaluation(store, workspace_id, evaluation)
     return evaluation, await call_bodies(store, workspace_id, run_id)
 
 
@@ -45,8 +50,10 @@ async def report_run(
     suite: Suite,
     out_dir: Path,
     formats: Iterable[ReportFormat | str] = ALL_FORMATS,
+    *,
+    judge: llm.LLM | None = None,
 ) -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
     """Open the store at `database_url`, evaluate the run and write its reports."""
     async with await Store.open(database_url) as store:
-        evaluation, bodies = await load_run(store, workspace_id, run_id, suite)
+        evaluation, bodies = await load_run(store, workspace_id, run_id, suite, judge=judge)
     return evaluation, write_reports(evaluation, bodies, out_dir, formats)

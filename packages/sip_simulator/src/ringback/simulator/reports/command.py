@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -13,6 +13,11 @@ from ringback.simulator.suite.models import Suite
 
 from .format import percent
 from .models import ReportFormat
+
+if TYPE_CHECKING:
+    from livekit.agents import llm
+
+    from ringback.simulator.evaluate import RunEvaluation
 
 EXIT_CONFIG = 2
 DEFAULT_OUT = Path(".ringback/reports")
@@ -33,6 +38,19 @@ def _load(path: Path, err: Console) -> Suite:
         raise typer.Exit(EXIT_CONFIG) from None
 
 
+def _judge(suite: Suite, err: Console) -> llm.LLM | None:
+    """The suite's `judge`, if it configures one; exits on a configuration error."""
+    if suite.judge is None:
+        return None
+    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, make_judge
+
+    try:
+        return make_judge(suite.judge)
+    except JudgeConfigError as exc:
+        _say(err, f"error: {exc}")
+        raise typer.Exit(EXIT_CONFIG) from None
+
+
 def report_command(
     run_id: Annotated[str, typer.Argument(help="The run to report on.")],
     suite_file: Annotated[
@@ -49,7 +67,8 @@ def report_command(
     ] = None,
 ) -> None:
     """Evaluate RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL, workspace
-    RINGBACK_WORKSPACE_ID) against --suite and write its reports."""
+    RINGBACK_WORKSPACE_ID) against --suite (its `judge`, when set, judges the expectations),
+    keep the evaluation with the run, and write its reports."""
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
 
@@ -57,18 +76,26 @@ def report_command(
 
     out_console, err = Console(), Console(stderr=True)
     suite = _load(suite_file, err)
+    judge = _judge(suite, err)
     out_dir = out if out is not None else DEFAULT_OUT / run_id
-    try:
-        evaluation, written = asyncio.run(
-            report_run(
+
+    async def report() -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
+        try:
+            return await report_run(
                 CollectorSettings().database_url,
                 load_settings().workspace_id,
                 run_id,
                 suite,
                 out_dir,
                 formats or list(ReportFormat),
+                judge=judge,
             )
-        )
+        finally:
+            if judge is not None:
+                await judge.aclose()
+
+    try:
+        evaluation, written = asyncio.run(report())
     except UnknownRunError as exc:
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None

@@ -119,6 +119,18 @@ class CallerSettings(_Model):
     language: str = "en"
 
 
+class JudgeSettings(_Model):
+    """The LLM that judges each scenario's `agent_expectations`."""
+
+    llm: str = Field(min_length=1)
+    """A LiveKit Inference model (`openai/gpt-4.1-mini`, needs `LIVEKIT_API_KEY` and
+    `LIVEKIT_API_SECRET`), or `module:attr` naming any livekit-agents LLM class or a function
+    returning one (`livekit.plugins.openai:LLM`)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments for it, e.g. `{model: gpt-4.1-mini, temperature: 0}`; write secrets
+    as `${ENV_VAR}`."""
+
+
 class DialRetry(_Model):
     attempts: int = Field(default=2, ge=1, le=10)
     """Dial attempts per call, the first included."""
@@ -148,6 +160,9 @@ class RunSettings(_Model):
     max_call_duration: Duration = timedelta(minutes=5)
     fail_under: float | None = Field(default=None, ge=0, le=1)
     """Exit non-zero when the pass rate is below this."""
+    link_timeout: Duration = timedelta(seconds=30)
+    """After the last SIP call ends, how long to wait for the agent to sync the answered
+    calls back before evaluating (the wait ends as soon as every one is linked)."""
     dial_retry: DialRetry = Field(default_factory=DialRetry)
 
 
@@ -229,6 +244,8 @@ class Suite(_Model):
     livekit: LiveKitSettings = Field(default_factory=LiveKitSettings)
     caller: CallerSettings = Field(default_factory=CallerSettings)
     run: RunSettings = Field(default_factory=RunSettings)
+    judge: JudgeSettings | None = None
+    """Judges `agent_expectations`; without it they are reported as skipped."""
     test_profiles: dict[str, TestProfile] = Field(default_factory=dict)
     scenarios: list[Scenario] = Field(min_length=1)
 

@@ -88,6 +88,23 @@ def finish_run(conn: Connection, workspace_id: int, run_id: str) -> RunInfo:
     return run
 
 
+def update_run_meta(
+    conn: Connection, workspace_id: int, run_id: str, patch: Mapping[str, Any]
+) -> RunInfo:
+    """Set top-level keys of a run's metadata (others are kept)."""
+    run = get_run(conn, workspace_id, run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id!r} in workspace {workspace_id}")
+    conn.execute(
+        update(runs)
+        .where(runs.c.workspace_id == workspace_id, runs.c.id == run_id)
+        .values(meta={**run.metadata, **patch})
+    )
+    updated = get_run(conn, workspace_id, run_id)
+    assert updated is not None
+    return updated
+
+
 def get_run(conn: Connection, workspace_id: int, run_id: str) -> RunInfo | None:
     row = (
         conn.execute(select(runs).where(runs.c.workspace_id == workspace_id, runs.c.id == run_id))

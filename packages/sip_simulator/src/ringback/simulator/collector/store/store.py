@@ -163,6 +163,12 @@ class Store:
     async def finish_run(self, workspace_id: int, run_id: str) -> RunInfo:
         return await self.write(simulation.finish_run, workspace_id, run_id)
 
+    async def update_run_meta(
+        self, workspace_id: int, run_id: str, patch: Mapping[str, Any]
+    ) -> RunInfo:
+        """Set top-level keys of a run's metadata (e.g. its stored `evaluation`)."""
+        return await self.write(simulation.update_run_meta, workspace_id, run_id, patch)
+
     async def get_run(self, workspace_id: int, run_id: str) -> RunInfo | None:
         return await self.read(simulation.get_run, workspace_id, run_id)
 

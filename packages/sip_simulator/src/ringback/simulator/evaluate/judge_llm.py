@@ -1,0 +1,84 @@
+"""The suite's `judge:`: build the livekit-agents LLM that judges `agent_expectations`."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from livekit.agents import llm
+
+from ringback.simulator.suite.models import JudgeSettings
+
+
+class JudgeConfigError(ValueError):
+    """The suite's `judge` cannot be built; the message says why and what to write."""
+
+
+def make_judge(settings: JudgeSettings) -> llm.LLM:
+    """The judge LLM: `module:attr(**options)` when `llm` names one, else a LiveKit
+    Inference model. Raises `JudgeConfigError` (never with option values, which may be
+    secrets)."""
+    if ":" in settings.llm:
+        return _from_reference(settings.llm, settings.options)
+    from livekit.agents import inference
+
+    try:
+        return inference.LLM(model=settings.llm, **settings.options)
+    except TypeError as exc:
+        raise JudgeConfigError(
+            f"judge.options do not fit LiveKit Inference's LLM ({_names(settings.options)}): "
+            f"{_redacted(str(exc), settings.options)}"
+        ) from None
+    except ValueError as exc:
+        raise JudgeConfigError(
+            f"judge.llm {settings.llm!r} is a LiveKit Inference model, which needs "
+            f"LIVEKIT_API_KEY and LIVEKIT_API_SECRET ({exc}); set them, or name another LLM "
+            "as module:attr (e.g. livekit.plugins.openai:LLM)"
+        ) from None
+
+
+def _from_reference(reference: str, options: dict[str, Any]) -> llm.LLM:
+    module_name, _, attr = reference.partition(":")
+    if not module_name or not attr:
+        raise JudgeConfigError(
+            f"judge.llm {reference!r} must be module:attr (e.g. livekit.plugins.openai:LLM) "
+            "or a LiveKit Inference model (e.g. openai/gpt-4.1-mini)"
+        )
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise JudgeConfigError(
+            f"judge.llm {reference!r}: cannot import {module_name!r} ({exc}); install the "
+            "plugin that provides it"
+        ) from None
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise JudgeConfigError(f"judge.llm {reference!r}: {module_name} has no {attr!r}")
+        target = getattr(target, part)
+    if not callable(target):
+        raise JudgeConfigError(f"judge.llm {reference!r} is not a class or a function")
+    try:
+        judge = target(**options)
+    except Exception as exc:
+        raise JudgeConfigError(
+            f"judge.llm {reference!r} could not be created with options "
+            f"({_names(options)}): {type(exc).__name__}: {_redacted(str(exc), options)}"
+        ) from None
+    if not isinstance(judge, llm.LLM):
+        raise JudgeConfigError(
+            f"judge.llm {reference!r} gave a {type(judge).__name__}, not a livekit-agents llm.LLM"
+        )
+    return judge
+
+
+def _names(options: dict[str, Any]) -> str:
+    return ", ".join(sorted(options)) or "none"
+
+
+def _redacted(message: str, options: dict[str, Any]) -> str:
+    """`message` without any option value in it (an option may hold an API key)."""
+    for value in options.values():
+        text = str(value)
+        if len(text) >= 4:
+            message = message.replace(text, "***")
+    return message
