@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from .doctor import HELP as DOCTOR_HELP
+from .doctor import doctor
 from .outbox import outbox_app
 
 app = typer.Typer(
@@ -16,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(outbox_app, name="outbox")
+app.command("doctor", help=DOCTOR_HELP)(doctor)
 
 
 @app.command("sample")
