@@ -1,4 +1,5 @@
-"""Every ```python block in README.md and docs/*.md runs, so the examples cannot rot."""
+"""Every ```python block in README.md and docs/*.md runs, and every ```yaml suite in them
+loads, so the examples cannot rot."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from pathlib import Path
 import pytest
 from support.create_call_server import CreateCallServer
 
+from ringback.simulator.suite import parse_suite
+
 ROOT = Path(__file__).parents[1]
 DOCS = [
     ROOT / "README.md",
@@ -16,14 +19,30 @@ DOCS = [
     *sorted((ROOT / "packages").glob("*/README.md")),
 ]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.S | re.M)
 
 
-def examples() -> list[tuple[str, str]]:
+def examples(block: re.Pattern[str] = BLOCK) -> list[tuple[str, str]]:
     found = []
     for doc in DOCS:
-        for n, code in enumerate(BLOCK.findall(doc.read_text()), start=1):
+        for n, code in enumerate(block.findall(doc.read_text()), start=1):
             found.append((f"{doc.relative_to(ROOT)}#{n}", code))
     return found
+
+
+def suites() -> list[tuple[str, str]]:
+    return [(name, text) for name, text in examples(YAML_BLOCK) if "\nscenarios:" in text]
+
+
+@pytest.mark.parametrize(("name", "text"), suites(), ids=[n for n, _ in suites()])
+def test_example_suite_loads(name: str, text: str) -> None:
+    env = {var: "set" for var in re.findall(r"\$\{(\w+)\}", text)}
+    loaded = parse_suite(text, name=name, env=env)
+    assert loaded.suite.scenarios, name
+
+
+def test_the_docs_have_a_suite() -> None:
+    assert any(n.startswith("packages/sip_simulator/README.md") for n, _ in suites())
 
 
 def test_the_docs_have_examples() -> None:
