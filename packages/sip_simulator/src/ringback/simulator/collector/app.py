@@ -16,6 +16,7 @@ from .errors import ApiError
 from .requestlog import RequestLogMiddleware
 from .settings import CollectorSettings
 from .store import Store
+from .web import router as pages_router
 
 logger = logging.getLogger("ringback.collector")
 
@@ -53,6 +54,7 @@ def create_app(store: Store | None = None, settings: CollectorSettings | None = 
     if store is not None:
         attach(app, store)
     app.include_router(router)
+    app.include_router(pages_router)
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _database_error)  # type: ignore[arg-type]
     app.add_middleware(RequestLogMiddleware)

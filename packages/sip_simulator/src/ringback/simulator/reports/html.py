@@ -1,5 +1,8 @@
 """The HTML report: one self-contained page (inline CSS and SVG, no scripts, no network
-assets). Everything that comes from a suite or a call body goes through `escape`."""
+assets). Everything that comes from a suite or a call body goes through `escape`.
+
+The pieces (`document`, `report_body`, `timeline_section`, `verdict`) are public so the
+collector's pages render runs and calls with the same code as the report file."""
 
 from __future__ import annotations
 
@@ -31,7 +34,19 @@ CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 """Nothing may be loaded, even if some text escaped the escaping."""
 
 
-def _verdict(passed: bool | None) -> str:
+def document(title: str, body: str) -> str:
+    """A whole page: `title` is escaped here; `body` must already be safe HTML."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>"
+        f"{body}</body></html>\n"
+    )
+
+
+def verdict(passed: bool | None) -> str:
+    """`pass`, `FAIL` or `skipped`, coloured."""
     if passed is None:
         return '<span class="skip">skipped</span>'
     return '<span class="pass">pass</span>' if passed else '<span class="fail">FAIL</span>'
@@ -67,12 +82,13 @@ def _latency(evaluation: RunEvaluation) -> str:
 def _assertion(result: AssertionResult) -> str:
     spec = escape(json.dumps(result.spec, ensure_ascii=False, default=str)) if result.spec else ""
     return (
-        f"<tr><td>{_verdict(result.passed)}</td><td>{escape(result.kind)}</td>"
+        f"<tr><td>{verdict(result.passed)}</td><td>{escape(result.kind)}</td>"
         f"<td>{escape(result.reason)}</td><td><code>{spec}</code></td></tr>"
     )
 
 
-def _event(event: TimelineEvent) -> str:
+def timeline_row(event: TimelineEvent) -> str:
+    """One timeline event as a table row: when, who, what."""
     if event.kind == "turn":
         what = escape(event.text)
     elif event.kind == "tool":
@@ -82,6 +98,15 @@ def _event(event: TimelineEvent) -> str:
     else:
         what = f"{escape(str(event.detail.get('from') or ''))} &rarr; {escape(event.text)}"
     return f"<tr><td>{ms(event.start_ms)}</td><td>{escape(event.role)}</td><td>{what}</td></tr>"
+
+
+def timeline_section(events: list[TimelineEvent], side: str) -> str:
+    """A call's timeline: a heading naming `side`, the lane chart and the event table."""
+    rows = "".join(timeline_row(e) for e in events)
+    return (
+        f"<h4>Timeline ({escape(side, quote=False)})</h4>{lane_chart(events)}"
+        f"<table><tr><th>At</th><th>Who</th><th>What</th></tr>{rows}</table>"
+    )
 
 
 def _call(call: CallEvaluation, pair: CallBodies) -> str:
@@ -95,7 +120,6 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
     caller = "caller side linked" if call.caller_linked else "caller side not linked"
     reasons = "".join(f"<li>{escape(r)}</li>" for r in call.failure_reasons())
     rows = "".join(_assertion(a) for a in call.assertions)
-    turns = "".join(_event(e) for e in events)
     body = (
         f"<p>{link}; {caller}. Result <code>{escape(call.result_id or '')}</code></p>"
         + (f'<ul class="fail">{reasons}</ul>' if reasons else "")
@@ -103,31 +127,36 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
         + f"{rows}</table>"
     )
     if events:
-        body += (
-            f"<h4>Timeline ({side})</h4>{lane_chart(events)}"
-            f"<table><tr><th>At</th><th>Who</th><th>What</th></tr>{turns}</table>"
-        )
+        body += timeline_section(events, side)
     else:
         body += "<p class=muted>No timeline: no side of this call was synced.</p>"
     opened = "" if call.passed else " open"
     return (
-        f'<details class="call"{opened}><summary>{_verdict(call.passed)} '
+        f'<details class="call"{opened}><summary>{verdict(call.passed)} '
         f"<strong>{escape(call.scenario_id)}[{call.attempt}]</strong></summary>{body}</details>"
     )
 
 
-def render_html(evaluation: RunEvaluation, bodies: Mapping[str, CallBodies]) -> str:
-    """The whole report as one HTML document."""
+def report_body(evaluation: RunEvaluation, bodies: Mapping[str, CallBodies]) -> str:
+    """The report's content (what goes inside `<body>`)."""
     run_id, suite = escape(evaluation.run_id), escape(evaluation.suite)
     calls = "".join(
         _call(c, bodies.get(c.result_id or "") or CallBodies()) for c in evaluation.calls
     )
     return (
-        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f"<title>Ringback run {run_id}</title><style>{STYLE}</style></head><body>"
         f'<h1>Ringback run <code id="run-id">{run_id}</code></h1><p>Suite {suite}</p>'
         f"{_summary(evaluation)}{_latency(evaluation)}<h2>Calls</h2>{calls}"
-        "</body></html>\n"
     )
+
+
+def render_html(
+    evaluation: RunEvaluation,
+    bodies: Mapping[str, CallBodies],
+    *,
+    header: str = "",
+    footer: str = "",
+) -> str:
+    """The whole report as one HTML document. `header` and `footer` (safe HTML, empty in the
+    report file) frame the report when the collector serves it as a page."""
+    body = header + report_body(evaluation, bodies) + footer
+    return document(f"Ringback run {evaluation.run_id}", body)
