@@ -16,6 +16,8 @@ trunks, CreateSIPParticipant), `livekit.RoomService` (rooms, participants) and
   requested attributes plus `sip.callID` (`SCL_...`), `sip.callIDFull` (`<hex>@<host>`),
   `sip.callStatus`, `sip.trunkID`, `sip.phoneNumber`, `sip.trunkPhoneNumber`, and leaves
   after `answered_polls` GetParticipant reads (None: stays until removed or its room deleted).
+- `refuse` answers a method with a Twirp error, e.g.
+  `{"CreateSIPOutboundTrunk": ("invalid_argument", "...")}`.
 - `latency` delays every request of a method; `max_in_flight` and `max_rooms` record the
   peak number of concurrent requests per method and of live rooms.
 
@@ -189,6 +191,8 @@ class LiveKitStandIn:
         self.answered: list[pm.ParticipantInfo] = []
         self.dispatches: list[pd.AgentDispatch] = []
         self.latency: dict[str, float] = {}
+        self.refuse: dict[str, tuple[str, str]] = {}
+        """Method -> (Twirp code, message) answered instead of serving it (after auth)."""
         self.dial: Callable[[ps.CreateSIPParticipantRequest, int], DialScript] = (
             lambda request, attempt: DialScript()
         )
@@ -350,6 +354,8 @@ class LiveKitStandIn:
             if delay := self.latency.get(method, 0.0):
                 await asyncio.sleep(delay)
             self._authorize(request, route.grant, message)
+            if method in self.refuse:
+                raise TwirpFailure(*self.refuse[method])
             response = await route.handler(message)
         except TwirpFailure as failure:
             record.status = TWIRP_HTTP_STATUS[failure.code]

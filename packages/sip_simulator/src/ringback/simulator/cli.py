@@ -25,6 +25,7 @@ def register_commands(target: typer.Typer) -> None:
     from .collector.commands import keys_app, serve
     from .demo import demo_command
     from .reports import report_command
+    from .verify import verify_command
 
     target.command("serve")(serve)
     target.add_typer(keys_app, name="keys")
@@ -32,6 +33,7 @@ def register_commands(target: typer.Typer) -> None:
     target.command("worker")(worker_command)
     target.command("report")(report_command)
     target.command("demo")(demo_command)
+    target.command("verify")(verify_command)
 
 
 register_commands(app)

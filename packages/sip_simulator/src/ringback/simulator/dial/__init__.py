@@ -2,7 +2,13 @@
 
 from .connection import LiveKitAccessError, LiveKitConfigError, LiveKitConnection
 from .dialer import CALL_ID_ATTRIBUTE, Dialer, DialObserver, DialSettings, sip_request
-from .failures import DialFailure, classify, kind_of_sip_status
+from .failures import (
+    DialFailure,
+    SipStatusAdvice,
+    advice_for_status,
+    classify,
+    kind_of_sip_status,
+)
 from .outcome import (
     CallOutcome,
     CallPlaced,
@@ -28,9 +34,11 @@ __all__ = [
     "LiveKitConfigError",
     "LiveKitConnection",
     "RunSummary",
+    "SipStatusAdvice",
     "TrunkError",
     "TrunkManager",
     "TrunkResolution",
+    "advice_for_status",
     "classify",
     "endpoint_key",
     "kind_of_sip_status",

@@ -81,3 +81,95 @@ def classify(exc: BaseException) -> DialFailure:
             FailureKind.LIVEKIT, f"could not reach LiveKit: {type(exc).__name__}: {exc}"
         )
     return DialFailure(FailureKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+
+@dataclass(frozen=True)
+class SipStatusAdvice:
+    """A SIP final response in plain words, and what to change."""
+
+    meaning: str
+    fix: str
+
+
+_ADVICE: dict[int, SipStatusAdvice] = {
+    401: SipStatusAdvice(
+        "the agent's endpoint asks for digest authentication and did not accept what was sent "
+        "(no credentials, or a wrong username or password)",
+        "give the credentials the endpoint expects: agent.username / agent.password in the "
+        "suite (or --username and AGENT_SIP_PASSWORD); Ringback updates its managed trunk "
+        "with them",
+    ),
+    403: SipStatusAdvice(
+        "the agent's endpoint refused the call: the credentials are wrong, or it does not "
+        "accept calls from LiveKit's addresses or from this caller number",
+        "check agent.username / agent.password, and allow LiveKit SIP on the endpoint (its IP "
+        "allow-list, or the inbound trunk's allowed_addresses / allowed_numbers); set "
+        "agent.caller_number if it only accepts known numbers",
+    ),
+    404: SipStatusAdvice(
+        "the agent's endpoint does not know the dialled user or number",
+        "check the user part of agent.sip_uri (sip:USER@host) or agent.phone_number: it must "
+        "match a number or user the endpoint routes to the agent (on LiveKit: an inbound "
+        "trunk's numbers and a dispatch rule)",
+    ),
+    407: SipStatusAdvice(
+        "a SIP proxy in front of the agent asks for credentials that were not accepted",
+        "give the proxy's credentials as agent.username / agent.password",
+    ),
+    408: SipStatusAdvice(
+        "nobody answered before the ringing timeout, or the endpoint never replied",
+        "make sure the agent is running and taking calls (its worker registered, a dispatch "
+        "rule matching the number), that the host, port and transport reach it (firewall, "
+        "udp vs tcp), and raise the ringing timeout if it answers slowly",
+    ),
+    480: SipStatusAdvice(
+        "the agent's endpoint is reachable but nobody is available to take the call",
+        "start the agent (its worker must be registered and have free capacity), then retry",
+    ),
+    486: SipStatusAdvice(
+        "the agent's endpoint answered busy: it has no free capacity or refuses concurrent calls",
+        "make sure an agent is free to take the call (worker capacity, concurrent-call limit "
+        "on the trunk), then retry",
+    ),
+    487: SipStatusAdvice(
+        "the call was cancelled before it was answered (usually the ringing timeout)",
+        "make sure the agent answers within the ringing timeout, or raise it",
+    ),
+    488: SipStatusAdvice(
+        "the agent's endpoint cannot accept the call's media (codecs or encryption)",
+        "match agent.media_encryption to what the endpoint requires (disable, allow, require) "
+        "and allow a common codec (PCMU/PCMA/Opus)",
+    ),
+    503: SipStatusAdvice(
+        "the agent's endpoint is temporarily unavailable (overloaded or not running)",
+        "check the agent's service is up, then retry",
+    ),
+    600: SipStatusAdvice(
+        "every destination behind the endpoint answered busy",
+        "free up capacity on the agent's side, then retry",
+    ),
+    603: SipStatusAdvice(
+        "the agent's endpoint declined the call",
+        "check the endpoint's call-acceptance rules (allowed callers, time of day, blocklists)",
+    ),
+    604: SipStatusAdvice(
+        "the dialled user or number does not exist anywhere behind the endpoint",
+        "check the user part of agent.sip_uri or agent.phone_number",
+    ),
+}
+
+
+def advice_for_status(code: int) -> SipStatusAdvice:
+    """Plain words and a fix for a SIP final response code."""
+    if code in _ADVICE:
+        return _ADVICE[code]
+    kind = kind_of_sip_status(code)
+    if kind is FailureKind.SERVER_ERROR:
+        return SipStatusAdvice(
+            "the agent's endpoint failed with a server error",
+            "check the logs of the agent's SIP server or PBX for this call",
+        )
+    return SipStatusAdvice(
+        "the agent's endpoint rejected the call",
+        "check the endpoint's logs for why it rejected the INVITE",
+    )

@@ -1,0 +1,22 @@
+"""`ringback-sim verify`: LiveKit credentials, the outbound trunk, one short call answered,
+the call synced back to the collector, and its SIP Call-ID and X- headers intact, each with a
+pass/fail line and a fix; `--transport text` runs the same checks in-process against a LiveKit
+`Agent`. See docs/verify.md.
+
+The flows are `verify.sip.verify_sip` and `verify.text.verify_text` (imported lazily: the text
+transport loads LiveKit Agents).
+"""
+
+from .command import verify_command
+from .models import Finding, Shape, Step, StepId, StepStatus, SyncedCall, VerifyReport
+
+__all__ = [
+    "Finding",
+    "Shape",
+    "Step",
+    "StepId",
+    "StepStatus",
+    "SyncedCall",
+    "VerifyReport",
+    "verify_command",
+]

@@ -1,0 +1,158 @@
+"""The verify call over SIP: the same `CreateSIPParticipant` request a run sends (trunk,
+X- headers, attributes, ringing timeout), held for a few seconds, then hung up.
+
+No simulated caller is dispatched: the line stays silent, which is all the agent needs to
+answer, start its session and sync the call once it is hung up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aiohttp
+from livekit import api
+from livekit.protocol import models as proto_models
+from livekit.protocol import room as proto_room
+
+from ringback.core.correlation.native import native_id_kind
+from ringback.simulator.dial.dialer import (
+    CALL_ID_ATTRIBUTE,
+    LIVEKIT_ID_ATTRIBUTE,
+    DialSettings,
+    room_metadata,
+    sip_request,
+)
+from ringback.simulator.dial.failures import DialFailure, classify
+from ringback.simulator.plan import PlannedCall
+
+
+@dataclass
+class VerifyCall:
+    """What happened to the verify call."""
+
+    failure: DialFailure | None = None
+    answered_after_s: float | None = None
+    sip_call_id: str | None = None
+    """The INVITE's Call-ID (`sip.callIDFull`)."""
+    livekit_call_id: str | None = None
+    held_s: float | None = None
+    ended_by_agent: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> bool:
+        return self.answered_after_s is not None
+
+    def note(self, participant: proto_models.ParticipantInfo) -> None:
+        full = participant.attributes.get(CALL_ID_ATTRIBUTE)
+        if full and self.sip_call_id is None:
+            kind = native_id_kind(full)
+            if kind is None:
+                self.sip_call_id = full
+            elif not self.warnings:
+                self.warnings.append(f"{CALL_ID_ATTRIBUTE} holds {kind}, not a SIP Call-ID")
+        self.livekit_call_id = self.livekit_call_id or (
+            participant.attributes.get(LIVEKIT_ID_ATTRIBUTE) or None
+        )
+
+
+async def place_test_call(
+    lkapi: api.LiveKitAPI,
+    call: PlannedCall,
+    settings: DialSettings,
+    *,
+    hold_s: float,
+    poll_interval_s: float,
+    on_call_id: Callable[[str], Awaitable[None]] | None = None,
+) -> VerifyCall:
+    """Dial `call` once, hold it `hold_s` seconds once answered, then hang up and delete
+    the room. Failures come back in `VerifyCall.failure`, never raised (but cancellation)."""
+    result = VerifyCall()
+    started = time.monotonic()
+    up = False
+    try:
+        await lkapi.room.create_room(
+            proto_room.CreateRoomRequest(name=call.room_name, metadata=room_metadata(call))
+        )
+        info = await lkapi.sip.create_sip_participant(sip_request(call, settings))
+        result.answered_after_s = time.monotonic() - started
+        result.livekit_call_id = info.sip_call_id or None
+        up = True
+        answered = time.monotonic()
+        up = await _hold(lkapi, call, result, hold_s, poll_interval_s)
+        result.held_s = time.monotonic() - answered
+    except (api.ServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        if not result.answered:
+            result.failure = classify(exc)
+        else:
+            result.warnings.append(f"lost track of the call: {classify(exc).reason}")
+    finally:
+        await _hang_up(lkapi, call, result, up=up)
+    if result.sip_call_id and on_call_id is not None:
+        await on_call_id(result.sip_call_id)
+    return result
+
+
+async def _hold(
+    lkapi: api.LiveKitAPI, call: PlannedCall, result: VerifyCall, hold_s: float, poll_s: float
+) -> bool:
+    """Read the participant (its Call-ID) until `hold_s` has passed; False when the agent
+    hung up first."""
+    deadline = time.monotonic() + hold_s
+    while True:
+        participant = await _participant(lkapi, call)
+        if participant is None or participant.state == proto_models.ParticipantInfo.DISCONNECTED:
+            result.ended_by_agent = True
+            return False
+        result.note(participant)
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return True
+        await asyncio.sleep(min(poll_s, remaining))
+
+
+async def _participant(
+    lkapi: api.LiveKitAPI, call: PlannedCall
+) -> proto_models.ParticipantInfo | None:
+    try:
+        return await lkapi.room.get_participant(
+            proto_room.RoomParticipantIdentity(
+                room=call.room_name, identity=call.participant_identity
+            )
+        )
+    except api.ServerError as exc:
+        if exc.code == api.ServerErrorCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def _hang_up(
+    lkapi: api.LiveKitAPI, call: PlannedCall, result: VerifyCall, *, up: bool
+) -> None:
+    """Remove the agent's SIP participant (a BYE) if the call is up, then delete the room."""
+    identity = proto_room.RoomParticipantIdentity(
+        room=call.room_name, identity=call.participant_identity
+    )
+    if up:
+        await _quietly(result, "hang up", lkapi.room.remove_participant(identity))
+    await _quietly(
+        result,
+        "delete the room",
+        lkapi.room.delete_room(proto_room.DeleteRoomRequest(room=call.room_name)),
+    )
+
+
+async def _quietly(result: VerifyCall, what: str, request: Awaitable[object]) -> None:
+    try:
+        await request
+    except api.ServerError as exc:
+        if exc.code != api.ServerErrorCode.NOT_FOUND:
+            result.warnings.append(f"could not {what} ({exc.code}: {exc.message})")
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        result.warnings.append(f"could not {what} ({type(exc).__name__})")
+
+
+__all__ = ["VerifyCall", "place_test_call"]

@@ -1,0 +1,157 @@
+"""The diagnosis of a synced call body against what was dialled, the step checklist, and
+the rendering (with every secret redacted), without any server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ringback.simulator.verify.checklist import Checklist
+from ringback.simulator.verify.diagnosis import Expected, diagnose
+from ringback.simulator.verify.models import Shape, StepId, StepStatus, VerifyReport
+from ringback.simulator.verify.render import redact, render
+
+DIALLED = "6e1b2f0c9a8d@sip.livekit.example"
+RESULT = "9f1c2a7e4b3d4e5f8a6b7c8d9e0f1a2b"
+HEADERS = {
+    "X-Run-Id": "01JQ8ZK6M4XB7C9D0EFGH3JKMN",
+    "X-Scenario-Id": "verify",
+    "X-Result-Id": RESULT,
+    "X-Correlation-Id": RESULT,
+}
+EXPECTED = Expected(DIALLED, HEADERS, livekit_call_id="SCL_7xQm2KpR9vTb")
+
+
+def body(**fields: Any) -> dict[str, Any]:
+    meta = fields.pop("meta", {})
+    return {"call_id": "c1", "general_meta_data_raw": {"ai_models": {}, **meta}, **fields}
+
+
+def test_a_call_carrying_everything_has_no_findings() -> None:
+    lower = {k.lower(): v.upper() if k.endswith("-Id") else v for k, v in HEADERS.items()}
+    assert diagnose(body(sip_call_id=DIALLED, sip_headers=lower), EXPECTED) == []
+
+
+def test_livekits_own_id_of_this_very_call() -> None:
+    (finding,) = diagnose(body(sip_call_id="SCL_7xQm2KpR9vTb", sip_headers=HEADERS), EXPECTED)
+    assert finding.shape is Shape.PROVIDER_ID
+    assert "LiveKit's sip.callID of this very call; read sip.callIDFull" in finding.detail
+    assert finding.docs == ["docs/correlation.md#livekit"]
+
+
+@pytest.mark.parametrize(
+    ("native", "anchor"),
+    [
+        ("CA" + "0" * 32, "twilio-voice-webhook"),
+        ("MZ" + "0" * 32, "twilio-media-streams"),
+        ("v3:Yn6zRkYtQpq1ZCWx0yWuJA", "telnyx"),
+        ("CON-12345678-1234-1234-1234-123456789012", "vonage"),
+    ],
+)
+def test_provider_native_ids_point_at_their_provider(native: str, anchor: str) -> None:
+    finding, _ = diagnose(body(sip_call_id=native), EXPECTED)
+    assert finding.shape is Shape.PROVIDER_ID
+    assert finding.docs == [f"docs/correlation.md#{anchor}"]
+
+
+@pytest.mark.parametrize(
+    ("provider", "anchor", "words"),
+    [
+        ("livekit", "livekit", "include_headers: SIP_X_HEADERS"),
+        ("telnyx", "telnyx", "custom_headers"),
+        ("plivo_stream", "plivo", "extraHeaders"),
+        ("exotel", "exotel", "Voicebot applet URL"),
+        ("jambonz", "jambonz", "POST or websocket call hook"),
+        ("daily", "daily", "sipHeaders"),
+        ("vonage", "vonage", "SipHeader_X-*"),
+        ("freeswitch", "freeswitch", "sip_h_X-*"),
+        ("generic", "generic-payloads", "RingbackObserver(sip_headers=...)"),
+    ],
+)
+def test_missing_headers_get_the_providers_setting(provider: str, anchor: str, words: str) -> None:
+    meta = {"correlation": {"provider": provider}}
+    (finding,) = diagnose(body(sip_call_id=DIALLED, meta=meta), EXPECTED)
+    assert finding.shape is Shape.HEADERS_MISSING
+    assert words in finding.fix
+    assert finding.docs == [f"docs/correlation.md#{anchor}"]
+
+
+def test_the_provider_is_told_by_its_native_ids_when_not_named() -> None:
+    meta = {"correlation": {"native_ids": {"jambonz.call_sid": "b6d5-4b1d"}}}
+    finding, _ = diagnose(body(meta=meta), EXPECTED)
+    assert finding.shape is Shape.PROVIDER_ID
+    assert "sbc_callid" in finding.fix
+    assert finding.docs == ["docs/correlation.md#jambonz"]
+
+
+def test_a_hop_at_jambonz_points_at_sbc_callid() -> None:
+    meta = {"correlation": {"provider": "jambonz"}}
+    (finding,) = diagnose(
+        body(sip_call_id="leg2@jambonz", sip_headers=HEADERS, meta=meta), EXPECTED
+    )
+    assert finding.shape is Shape.DIFFERENT_CALL_ID
+    assert "sbc_callid" in finding.fix
+
+
+def test_a_hop_whose_x_cid_carries_the_dialled_call_id() -> None:
+    headers = {**HEADERS, "X-CID": DIALLED}
+    (finding,) = diagnose(body(sip_call_id="leg2@pbx", sip_headers=headers), EXPECTED)
+    assert finding.shape is Shape.DIFFERENT_CALL_ID
+    assert "the X-CID header carries the dialled one" in finding.detail
+
+
+def test_an_unknown_dialled_call_id() -> None:
+    expected = Expected(None, HEADERS)
+    (finding,) = diagnose(body(sip_call_id="x@y", sip_headers=HEADERS), expected)
+    assert finding.shape is Shape.CALL_ID_UNKNOWN
+    # without any Call-ID it is simply missing
+    (finding,) = diagnose(body(sip_headers=HEADERS), expected)
+    assert finding.shape is Shape.NO_CALL_ID
+
+
+def test_an_id_header_with_another_value_is_altered() -> None:
+    headers = {**HEADERS, "X-Run-Id": "01JQ8ZK6M4XB7C9D0EFGH3JKMA"}
+    (finding,) = diagnose(body(sip_call_id=DIALLED, sip_headers=headers), EXPECTED)
+    assert finding.shape is Shape.HEADERS_ALTERED
+    assert "X-Run-Id (sent '01JQ8ZK6M4XB7C9D0EFGH3JKMN'" in finding.detail
+
+
+def test_a_checklist_skips_everything_after_a_failure() -> None:
+    checklist = Checklist([(StepId.AGENT, "A"), (StepId.CALL, "B"), (StepId.SYNC, "C")])
+    checklist.passed(StepId.AGENT, "fine")
+    checklist.failed(StepId.CALL, "broken", "mend it")
+    assert checklist.blocked
+    steps = checklist.finish()
+    assert [s.status for s in steps] == [
+        StepStatus.PASSED,
+        StepStatus.FAILED,
+        StepStatus.SKIPPED,
+    ]
+    assert steps[2].detail == "skipped: B failed"
+
+
+def test_render_and_redact() -> None:
+    checklist = Checklist([(StepId.CREDENTIALS, "LiveKit credentials"), (StepId.TRUNK, "Trunk")])
+    checklist.failed(
+        StepId.CREDENTIALS, "the server said: bad secret sekrit-123", "Set LIVEKIT_API_SECRET."
+    )
+    report = VerifyReport(
+        transport="sip",
+        target="sip:agent@pbx",
+        run_id="run",
+        result_id=RESULT,
+        scenario_id="verify",
+        headers={"X-Run-Id": "run"},
+        workspace_id=1,
+        collector="sqlite:///db",
+        steps=checklist.finish(),
+    )
+    clean = redact(report, ["sekrit-123", None, "ab"])
+    lines = render(clean)
+    assert "✗ LiveKit credentials: the server said: bad secret ***" in lines
+    assert "    fix: Set LIVEKIT_API_SECRET." in lines
+    assert "- Trunk: skipped: LiveKit credentials failed" in lines
+    assert lines[-1] == "FAILED: 0 of 2 checks passed (1 failed, 1 skipped)."
+    assert "sekrit-123" not in clean.model_dump_json()
+    assert not clean.ok
