@@ -200,6 +200,20 @@ async def test_the_max_duration_ends_a_call_that_would_not_end(
     assert stored[(call.result_id, AGENT_SIDE)]["disconnection_reason"] == "unknown"
 
 
+async def test_a_side_that_was_not_delivered_is_a_warning_on_the_outcome(outbox_dir: Path) -> None:
+    async with CreateCallServer(api_key="rbk_the-right-key") as server:
+        refused = settings(server, outbox_dir)
+        refused.ringback["api_key"] = "rbk_a-revoked-key"
+        outcome = await run_text_call(one_call(), refused)
+    assert outcome.status is CallStatus.COMPLETED
+    assert [w.split(":", 1)[0] for w in outcome.warnings] == [
+        "the caller's side of the call",
+        "the agent's side of the call",
+    ]
+    assert all("401" in w for w in outcome.warnings), outcome.warnings
+    assert all("rbk_a-revoked-key" not in w for w in outcome.warnings)
+
+
 async def test_an_improvising_caller_plays_against_the_agent(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:

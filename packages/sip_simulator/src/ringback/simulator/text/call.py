@@ -187,9 +187,11 @@ async def run_text_call(
         **settings.ringback,
     )
     try:
-        return await _play(state, agent, agent_party, caller_agent, caller_party, observer, stop)
+        outcome = await _play(state, agent, agent_party, caller_agent, caller_party, observer, stop)
     finally:
         await _close(agent_party, caller_party, state)
+    # Closing can add warnings (a side whose recording was not delivered).
+    return outcome.model_copy(update={"warnings": list(state.warnings)})
 
 
 async def _play(
