@@ -78,7 +78,7 @@ def test_fixture_report_shows_what_extract_correlation_finds(name: str) -> None:
     assert report.provider == report.detected_provider == provider.value
     assert not report.provider_given
     assert report.format == ("form" if name.endswith(".txt") else "json")
-    assert report.guide == f"docs/correlation.md#{doctor_advice.SECTIONS[provider]}"
+    assert report.guide == f"docs/correlation.md#{doctor_advice.ADVICE[provider].anchor}"
     assert (report.sip_call_id is not None) is has_call_id
     assert report.sip_call_id == corr.sip_call_id
     assert report.sip_call_id_source == corr.sources.get("sip_call_id")
@@ -385,16 +385,55 @@ def _anchors(markdown: str) -> set[str]:
     }
 
 
-def test_every_link_doctor_prints_exists_in_the_guide() -> None:
+def test_every_link_the_advice_gives_exists_in_the_guide() -> None:
+    """Doctor's and verify's links alike: both take them from the one advice table."""
     anchors = _anchors(GUIDE.read_text())
     assert "diagnose-a-payload-ringback-doctor" in anchors
-    assert set(doctor_advice.SECTIONS) == set(Provider) == set(doctor_advice.HEADER_FIXES)
+    assert set(doctor_advice.ADVICE) == set(Provider)
     used = {
-        *doctor_advice.SECTIONS.values(),
+        *(about.anchor for about in doctor_advice.ADVICE.values()),
+        *(anchor for about in doctor_advice.ADVICE.values() for anchor in about.hop_anchors),
         doctor_advice.RULES_SECTION,
         doctor_advice.NAMES_SECTION,
     }
     assert used <= anchors
+
+
+ADVICE_CASES: dict[Provider, tuple[str, str]] = {
+    # provider -> (words of the Call-ID advice, words of the X-Tier header advice)
+    Provider.LIVEKIT: ("sip.callIDFull", "include_headers: SIP_X_HEADERS"),
+    Provider.TWILIO: ("Twilio SIP domain", "SipHeader_X-Tier parameter"),
+    Provider.TWILIO_STREAM: (
+        '<Parameter name="SipCallId"',
+        '<Parameter name="X-Tier" value="{{SipHeader_X-Tier}}"/>',
+    ),
+    Provider.TELNYX: ("X-Result-Id / X-Correlation-Id", "data.payload.custom_headers"),
+    Provider.TELNYX_STREAM: ("X-Result-Id / X-Correlation-Id", "Pass X-Tier as a custom"),
+    Provider.PLIVO: ("alphanumeric X-Correlation-Id", "X-PH-<Name>"),
+    Provider.PLIVO_STREAM: ("alphanumeric X-Correlation-Id", 'X-Tier to <Stream extraHeaders="'),
+    Provider.EXOTEL: ("X-Result-Id / X-Correlation-Id", "X-Tier as a query parameter"),
+    Provider.JAMBONZ: ("sbc_callid", "POST or websocket call hook"),
+    Provider.DAILY: ("X-Result-Id / X-Correlation-Id", "sipHeaders"),
+    Provider.VONAGE: ("X-Result-Id / X-Correlation-Id", "SipHeader_X-Tier parameter"),
+    Provider.FREESWITCH: ("variable_sip_call_id", "set sip_h_X-Tier before the bridge"),
+    Provider.GENERIC: ("RingbackObserver(sip_call_id=...)", "put X-Tier at the top level"),
+}
+
+
+@pytest.mark.parametrize("provider", list(Provider))
+def test_every_provider_has_advice_for_the_call_id_headers_and_hops(provider: Provider) -> None:
+    call_id, header = ADVICE_CASES[provider]
+    about = doctor_advice.advice_for(provider.value)
+    assert about is doctor_advice.ADVICE[provider]
+    assert call_id in about.call_id
+    assert header in about.header_fix("X-Tier")
+    assert ("sbc_callid" if provider is Provider.JAMBONZ else "as an X-CID header") in about.hop
+
+
+def test_an_unknown_provider_gets_the_generic_advice() -> None:
+    generic = doctor_advice.ADVICE[Provider.GENERIC]
+    assert doctor_advice.advice_for(None) is doctor_advice.advice_for("asterisk") is generic
+    assert doctor_advice.advice_for("Twilio-Stream").anchor == "twilio-media-streams"
 
 
 def test_the_installed_command_runs() -> None:

@@ -206,7 +206,8 @@ def test_a_header_where_the_provider_reader_does_not_look() -> None:
     check, _ = failed_once(start, "--expect-header", "X-Ticket-Id=T-1001")
     assert check.problem == "header_not_read"
     assert "start.X-Ticket-Id" in check.detail
-    assert '<Parameter name="X-Ticket-Id"' in check.fix
+    assert check.fix.startswith("Twilio Media Streams: Ringback does not read headers from there.")
+    assert '<Parameter name="X-Ticket-Id" value="{{SipHeader_X-Ticket-Id}}"/>' in check.fix
     assert check.see == "docs/correlation.md#twilio-media-streams"
 
 

@@ -3,13 +3,16 @@ the rendering (with every secret redacted), without any server."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ringback.core.correlation import Provider
 from ringback.simulator.verify.checklist import Checklist
 from ringback.simulator.verify.diagnosis import Expected, diagnose
-from ringback.simulator.verify.models import Shape, StepId, StepStatus, VerifyReport
+from ringback.simulator.verify.models import Finding, Shape, StepId, StepStatus, VerifyReport
 from ringback.simulator.verify.render import redact, render
 
 DIALLED = "6e1b2f0c9a8d@sip.livekit.example"
@@ -21,6 +24,7 @@ HEADERS = {
     "X-Correlation-Id": RESULT,
 }
 EXPECTED = Expected(DIALLED, HEADERS, livekit_call_id="SCL_7xQm2KpR9vTb")
+GUIDE = Path(__file__).resolve().parents[2] / "docs" / "correlation.md"
 
 
 def body(**fields: Any) -> dict[str, Any]:
@@ -75,6 +79,38 @@ def test_missing_headers_get_the_providers_setting(provider: str, anchor: str, w
     assert finding.shape is Shape.HEADERS_MISSING
     assert words in finding.fix
     assert finding.docs == [f"docs/correlation.md#{anchor}"]
+
+
+def test_one_missing_header_is_named_in_the_fix() -> None:
+    meta = {"correlation": {"provider": "freeswitch"}}
+    headers = {k: v for k, v in HEADERS.items() if k != "X-Run-Id"}
+    (finding,) = diagnose(body(sip_call_id=DIALLED, sip_headers=headers, meta=meta), EXPECTED)
+    assert finding.shape is Shape.HEADERS_MISSING
+    assert "set sip_h_X-Run-Id before the bridge" in finding.fix
+
+
+def every_finding(provider: str) -> list[Finding]:
+    """At least one finding of every shape `diagnose` names, for a call through `provider`."""
+    meta = {"correlation": {"provider": provider}}
+    altered = {**HEADERS, "X-Scenario-Id": "other"}
+    return [
+        *diagnose(body(sip_call_id="SCL_7xQm2KpR9vTb", meta=meta), EXPECTED),
+        *diagnose(body(meta=meta), EXPECTED),
+        *diagnose(body(meta=meta, agent={"call": DIALLED, "tags": dict(HEADERS)}), EXPECTED),
+        *diagnose(body(sip_call_id="leg2@pbx", sip_headers=altered, meta=meta), EXPECTED),
+        *diagnose(body(sip_call_id="x@y", sip_headers=HEADERS), Expected(None, HEADERS)),
+    ]
+
+
+@pytest.mark.parametrize("provider", [p.value for p in Provider])
+def test_every_link_verify_prints_exists_in_the_guide(provider: str) -> None:
+    headings = re.findall(r"^#+ (.+)$", GUIDE.read_text(), flags=re.M)
+    anchors = {re.sub(r"[^\w\- ]", "", h.lower()).replace(" ", "-") for h in headings}
+    findings = every_finding(provider)
+    assert {f.shape for f in findings} == set(Shape) - {Shape.NOT_SYNCED}
+    links = {link for finding in findings for link in finding.docs}
+    assert links
+    assert links <= {f"docs/correlation.md#{anchor}" for anchor in anchors}
 
 
 def test_the_provider_is_told_by_its_native_ids_when_not_named() -> None:

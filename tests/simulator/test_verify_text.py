@@ -110,7 +110,8 @@ async def test_a_key_the_collector_refuses(
     report = await verify(collector)
     (finding,) = step(report, StepId.SYNC).findings
     assert "the agent's side of the call" in finding.detail
-    assert "is waiting in the outbox: HTTP 401" in finding.detail
+    # the text call's outcome warns about it (before verify would look into the outbox)
+    assert "kept in the outbox, retried later; primary: auth_failed (HTTP 401" in finding.detail
     assert "RINGBACK_API_KEY" in finding.fix
     assert "ringback outbox flush" in finding.fix
     assert "rbk_not-a-key" not in report.model_dump_json()

@@ -262,17 +262,11 @@ def _agent_factory(
 ) -> AgentFactory | None:
     """The `--agent` factory for a text run (None for SIP); exits on a bad combination."""
     if transport is TransportKind.SIP:
-        given = [
-            flag
-            for flag, value in (
-                ("--agent", agent),
-                ("--agent-llm", agent_llm),
-                ("--agent-name", agent_name),
-            )
-            if value is not None
-        ]
-        if given:
-            _say(err, f"error: {', '.join(given)} only apply with --transport text")
+        from ringback.simulator.text.agent_ref import text_only_flags_error
+
+        error = text_only_flags_error(agent, agent_llm, agent_name)
+        if error is not None:
+            _say(err, f"error: {error}")
             raise typer.Exit(EXIT_CONFIG)
         return None
     if not agent:

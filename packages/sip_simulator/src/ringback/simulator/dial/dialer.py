@@ -32,6 +32,7 @@ from ringback.simulator.suite.models import DialRetry, Suite
 from .connection import ACCESS_CODES
 from .failures import DialFailure, classify
 from .outcome import CallOutcome, CallPlaced, CallStatus, DialAttempt, FailureKind
+from .participants import end_call, get_sip_participant
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -390,53 +391,17 @@ class Dialer:
                 return
 
     async def _poll(self, state: _Call) -> None:
-        participant = await self._participant(state.plan)
+        participant = await get_sip_participant(self._api, state.plan)
         if participant is None or participant.state == proto_models.ParticipantInfo.DISCONNECTED:
             state.up = False
             state.end_reason = state.end_reason or "hangup"
             return
         state.note(participant)
 
-    async def _participant(self, call: PlannedCall) -> proto_models.ParticipantInfo | None:
-        try:
-            return await self._api.room.get_participant(
-                proto_room.RoomParticipantIdentity(
-                    room=call.room_name, identity=call.participant_identity
-                )
-            )
-        except api.ServerError as exc:
-            if exc.code == api.ServerErrorCode.NOT_FOUND:
-                return None
-            raise
-
     async def _close(self, state: _Call) -> None:
         """Hang up a call still up, then delete the room (which also ends the caller's job)."""
-        call = state.plan
-        if state.up:
-            state.up = False
-            await self._quietly(
-                state,
-                "hang up",
-                self._api.room.remove_participant(
-                    proto_room.RoomParticipantIdentity(
-                        room=call.room_name, identity=call.participant_identity
-                    )
-                ),
-            )
-        await self._quietly(
-            state,
-            "delete the room",
-            self._api.room.delete_room(proto_room.DeleteRoomRequest(room=call.room_name)),
-        )
-
-    async def _quietly(self, state: _Call, what: str, request: Awaitable[object]) -> None:
-        try:
-            await request
-        except api.ServerError as exc:
-            if exc.code != api.ServerErrorCode.NOT_FOUND:
-                state.warnings.append(f"could not {what} ({exc.code}: {exc.message})")
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            state.warnings.append(f"could not {what} ({type(exc).__name__})")
+        hang_up, state.up = state.up, False
+        await end_call(self._api, state.plan, state.warnings, hang_up=hang_up)
 
     async def _pause(self, seconds: float) -> None:
         """Sleep, unless the batch stops first."""

@@ -129,9 +129,32 @@ def load_agent(spec: str) -> AgentFactory:
     )
 
 
+def text_only_flags_error(
+    agent: str | None, agent_llm: str | None, agent_name: str | None
+) -> str | None:
+    """The error for `--agent` / `--agent-llm` / `--agent-name` given to a run that is not
+    `--transport text`; None when none of them is given."""
+    given = [
+        flag
+        for flag, value in (
+            ("--agent", agent),
+            ("--agent-llm", agent_llm),
+            ("--agent-name", agent_name),
+        )
+        if value is not None
+    ]
+    return f"{', '.join(given)} only apply with --transport text" if given else None
+
+
 def agent_label(factory: AgentFactory) -> str:
     """A short name for the agent (its class or factory name)."""
     return getattr(factory, "__name__", None) or type(factory).__name__
 
 
-__all__ = ["AgentFactory", "AgentImportError", "agent_label", "load_agent"]
+__all__ = [
+    "AgentFactory",
+    "AgentImportError",
+    "agent_label",
+    "load_agent",
+    "text_only_flags_error",
+]

@@ -26,6 +26,7 @@ from ringback.simulator.dial.dialer import (
     sip_request,
 )
 from ringback.simulator.dial.failures import DialFailure, classify
+from ringback.simulator.dial.participants import end_call, get_sip_participant
 from ringback.simulator.plan import PlannedCall
 
 
@@ -90,7 +91,7 @@ async def place_test_call(
         else:
             result.warnings.append(f"lost track of the call: {classify(exc).reason}")
     finally:
-        await _hang_up(lkapi, call, result, up=up)
+        await end_call(lkapi, call, result.warnings, hang_up=up)
     if result.sip_call_id and on_call_id is not None:
         await on_call_id(result.sip_call_id)
     return result
@@ -103,7 +104,7 @@ async def _hold(
     hung up first."""
     deadline = time.monotonic() + hold_s
     while True:
-        participant = await _participant(lkapi, call)
+        participant = await get_sip_participant(lkapi, call)
         if participant is None or participant.state == proto_models.ParticipantInfo.DISCONNECTED:
             result.ended_by_agent = True
             return False
@@ -112,47 +113,6 @@ async def _hold(
         if remaining <= 0:
             return True
         await asyncio.sleep(min(poll_s, remaining))
-
-
-async def _participant(
-    lkapi: api.LiveKitAPI, call: PlannedCall
-) -> proto_models.ParticipantInfo | None:
-    try:
-        return await lkapi.room.get_participant(
-            proto_room.RoomParticipantIdentity(
-                room=call.room_name, identity=call.participant_identity
-            )
-        )
-    except api.ServerError as exc:
-        if exc.code == api.ServerErrorCode.NOT_FOUND:
-            return None
-        raise
-
-
-async def _hang_up(
-    lkapi: api.LiveKitAPI, call: PlannedCall, result: VerifyCall, *, up: bool
-) -> None:
-    """Remove the agent's SIP participant (a BYE) if the call is up, then delete the room."""
-    identity = proto_room.RoomParticipantIdentity(
-        room=call.room_name, identity=call.participant_identity
-    )
-    if up:
-        await _quietly(result, "hang up", lkapi.room.remove_participant(identity))
-    await _quietly(
-        result,
-        "delete the room",
-        lkapi.room.delete_room(proto_room.DeleteRoomRequest(room=call.room_name)),
-    )
-
-
-async def _quietly(result: VerifyCall, what: str, request: Awaitable[object]) -> None:
-    try:
-        await request
-    except api.ServerError as exc:
-        if exc.code != api.ServerErrorCode.NOT_FOUND:
-            result.warnings.append(f"could not {what} ({exc.code}: {exc.message})")
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        result.warnings.append(f"could not {what} ({type(exc).__name__})")
 
 
 __all__ = ["VerifyCall", "place_test_call"]

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ringback.core.correlation import canonical_header_name
+from ringback.core.correlation.diagnosis.advice import ProviderAdvice, advice_for
 from ringback.core.correlation.native import native_id_kind
 from ringback.simulator.plan.headers import RESERVED, is_secret_header
 
-from .advice import advice_for, hop_fix
 from .models import Finding, Shape, doc
 
 MAX_PATHS = 3
+ANY_HEADER = "X-<Name>"
+"""The header name the advice shows when several headers are missing."""
 MIN_SEARCHED_CHARS = 12
 """Only values this long are looked for elsewhere in the body (shorter ones match by chance)."""
 _NOT_SEARCHED = ("sip_call_id", "sip_headers", "transcript_with_tool_calls")
@@ -176,7 +178,9 @@ def _call_id_finding(
         if dialled:
             detail += f"; the dialled Call-ID was {dialled!r}"
         advice = advice_for(family)
-        return Finding(shape=Shape.PROVIDER_ID, detail=detail, fix=advice.call_id, docs=advice.docs)
+        return Finding(
+            shape=Shape.PROVIDER_ID, detail=detail, fix=advice.call_id, docs=_docs(advice)
+        )
     if synced is None:
         return _missing_call_id(body, observed, dialled)
     if dialled is None:
@@ -190,7 +194,7 @@ def _call_id_finding(
         )
     if synced == dialled:
         return None
-    fix, docs = hop_fix(family)
+    advice = advice_for(family)
     detail = f"the agent synced Call-ID {synced!r}, not the dialled {dialled!r}"
     paths = where_found(body, dialled)
     if observed.header("X-CID") == dialled:
@@ -200,8 +204,8 @@ def _call_id_finding(
     return Finding(
         shape=Shape.DIFFERENT_CALL_ID,
         detail=detail + ": the Call-ID was regenerated on the way, as after a hop",
-        fix=fix,
-        docs=docs,
+        fix=advice.hop,
+        docs=[doc(anchor) for anchor in advice.hop_anchors],
     )
 
 
@@ -225,15 +229,19 @@ def _missing_call_id(body: Mapping[str, Any], observed: Observed, dialled: str |
             detail=f"the synced call has no SIP Call-ID, only a provider-native id in its "
             f"place: {shown}.{said}",
             fix=advice.call_id,
-            docs=advice.docs,
+            docs=_docs(advice),
         )
     nothing = "" if observed.headers else " and no X- headers at all"
     return Finding(
         shape=Shape.NO_CALL_ID,
         detail=f"the synced call has no SIP Call-ID{nothing}.{said}",
         fix=advice.call_id,
-        docs=advice.docs,
+        docs=_docs(advice),
     )
+
+
+def _docs(advice: ProviderAdvice) -> list[str]:
+    return [doc(advice.anchor)]
 
 
 def _same(name: str, sent: str, got: str) -> bool:
@@ -275,7 +283,8 @@ def _header_findings(
             detail += f" (their values are in the body where Ringback does not read them: {where})"
             fix, docs = _NESTED_FIX, [doc("generic-payloads")]
         else:
-            fix, docs = advice.headers, advice.docs
+            fix = advice.header_fix(missing[0] if len(missing) == 1 else ANY_HEADER)
+            docs = _docs(advice)
         findings.append(Finding(shape=Shape.HEADERS_MISSING, detail=detail, fix=fix, docs=docs))
     if altered:
         findings.append(

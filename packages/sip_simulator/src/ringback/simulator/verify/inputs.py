@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ringback.simulator.dial.connection import LiveKitConfigError, LiveKitConnection
 from ringback.simulator.suite.models import AgentEndpoint, Suite, Transport
+from ringback.simulator.text.agent_ref import text_only_flags_error
 
 from .context import Collector
 from .target import PASSWORD_ENV, VerifyConfigError, endpoint_from_options
@@ -70,17 +71,9 @@ def check_transport_options(
         if not agent:
             raise VerifyConfigError("--transport text needs --agent module:Class (the Agent)")
         return
-    flags = [
-        flag
-        for flag, value in (
-            ("--agent", agent),
-            ("--agent-llm", agent_llm),
-            ("--agent-name", agent_name),
-        )
-        if value is not None
-    ]
-    if flags:
-        raise VerifyConfigError(f"{', '.join(flags)} only apply with --transport text")
+    error = text_only_flags_error(agent, agent_llm, agent_name)
+    if error is not None:
+        raise VerifyConfigError(error)
 
 
 def load_suite_file(path: Path | None) -> tuple[Suite | None, list[str]]:

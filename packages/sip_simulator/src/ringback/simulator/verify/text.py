@@ -10,8 +10,6 @@ session (as an entrypoint would) with the planned headers and the synthetic Call
 
 from __future__ import annotations
 
-import asyncio
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +30,6 @@ from .checklist import Checklist
 from .context import Collector, new_report
 from .diagnosis import Expected
 from .models import Finding, Shape, StepId, VerifyReport
-from .outbox import undelivered
 from .store import register
 from .sync_steps import SyncSettings, check_correlation, check_sync, synced_call
 from .target import VerifyTarget
@@ -107,17 +104,12 @@ def check_text_call(checklist: Checklist, outcome: CallOutcome) -> bool:
     return checklist.failed(StepId.CALL, reason, fix)
 
 
-async def delivery_problem(
-    outcome: CallOutcome, settings: RingbackSettings, *, since: float
-) -> str | None:
-    """Why the agent's side cannot have reached a collector: delivery is off, or the call
-    is still in this process's outbox."""
+def delivery_problem(outcome: CallOutcome, settings: RingbackSettings) -> str | None:
+    """Why the agent's side cannot have reached a collector: delivery is off, or the
+    outcome's warning that it was not delivered (it waits in the outbox)."""
     if not settings.enabled:
         return "RINGBACK_ENABLED is false, so the plugin recorded and sent nothing"
-    warned = next((w for w in outcome.warnings if w.startswith(AGENT_SIDE_WARNING)), None)
-    if warned is not None:
-        return warned
-    return await asyncio.to_thread(undelivered, settings.outbox_dir, outcome.result_id, since=since)
+    return next((w for w in outcome.warnings if w.startswith(AGENT_SIDE_WARNING)), None)
 
 
 def not_synced(problem: str | None, settings: RingbackSettings, collector: Collector) -> Finding:
@@ -172,7 +164,6 @@ async def verify_text(
     try:
         await registration.set_dialled_call_id(dialled)
         checklist.start()
-        started = time.time()
         outcome = await run_text_call(
             call,
             TextCallSettings(
@@ -184,7 +175,7 @@ async def verify_text(
         )
         if check_text_call(checklist, outcome):
             settings = load_settings()
-            problem = await delivery_problem(outcome, settings, since=started)
+            problem = delivery_problem(outcome, settings)
             expected = Expected(dialled, call.headers)
             linked, candidate = await check_sync(
                 checklist,

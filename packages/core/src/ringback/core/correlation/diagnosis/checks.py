@@ -61,7 +61,8 @@ def _call_id_check(
     }
     if call_id is not None and expected in (None, call_id):
         return Check(**base, ok=True)
-    section = advice.SECTIONS[provider]
+    about = advice.ADVICE[provider]
+    section = about.anchor
     if expected is not None and (kind := native_id_kind(expected)) is not None:
         detail = (
             f"{expected} looks like {kind}: an id the provider gives the call, never the"
@@ -81,14 +82,14 @@ def _call_id_check(
     )
     if call_id is not None:
         detail = f"The payload's SIP Call-ID is {call_id} (from {source}), not {expected}."
-        return _failed(base, "different_call_id", detail + where, advice.HOP_FIX, section)
+        return _failed(base, "different_call_id", detail + where, about.hop, section)
     refused = [w for w in corr.warnings if w.startswith(_CALL_ID_REFUSED)]
     if refused:
         return _failed(
             base, "call_id_refused", refused[0] + where, advice.REFUSED_FIX, advice.RULES_SECTION
         )
     missing = next((w for w in corr.warnings if w.startswith(NO_CALL_ID)), None)
-    fix = _SEE_SUFFIX.sub("", missing) if missing else advice.NO_CALL_ID_FIX
+    fix = _SEE_SUFFIX.sub("", missing) if missing else about.call_id
     if corr.native_ids:
         ids = ", ".join(f"{key}={value}" for key, value in corr.native_ids.items())
         detail = (
@@ -125,7 +126,8 @@ def _header_check(
         "found": advice.shown(name, value) if value is not None else None,
         "source": source,
     }
-    section = advice.SECTIONS[provider]
+    about = advice.ADVICE[provider]
+    section = about.anchor
     if value is not None:
         if expected.value is None or value == expected.value:
             return Check(**base, ok=True)
@@ -147,10 +149,10 @@ def _header_check(
         fix = advice.RENAME_FIX.format(name=name)
         return _failed(base, "header_renamed", detail, fix, advice.NAMES_SECTION)
     unread = [leaf.path for leaf in same if leaf.value]
-    fix = advice.header_fix(provider, name)
+    fix = about.header_fix(name)
     if unread:
         detail = f"No {name} read, but it is present at {_paths(unread)}."
-        fix = advice.NOT_READ_FIX.format(provider=provider.value, fix=fix)
+        fix = advice.NOT_READ_FIX.format(provider=about.name, fix=fix)
         return _failed(base, "header_not_read", detail, fix, section)
     detail = f"No {name} in the payload."
     if same:
@@ -215,7 +217,7 @@ def diagnose(
         provider=used.value,
         detected_provider=detected.value,
         provider_given=provider is not None,
-        guide=advice.see(advice.SECTIONS[used]),
+        guide=advice.see(advice.ADVICE[used].anchor),
         sip_call_id=corr.sip_call_id,
         sip_call_id_source=corr.sources.get("sip_call_id"),
         headers=headers,
