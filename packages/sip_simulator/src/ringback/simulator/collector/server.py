@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 import socket
 import threading
@@ -101,6 +102,14 @@ def uvicorn_server(
     return _Server(config, on_ready)
 
 
+def freeze_startup_objects() -> None:
+    """Move everything built at startup (the imported frameworks: about 200,000 objects)
+    out of the garbage collector's reach. Otherwise every full collection walks them all,
+    a pause of ~130 ms that lands on whichever requests are in flight (the p99 tail)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def serve(settings: CollectorSettings, out: Printer = print) -> bool:
     """Serve until SIGINT/SIGTERM; in-flight requests finish first. Returns False when the
     server could not start."""
@@ -113,6 +122,7 @@ async def serve(settings: CollectorSettings, out: Printer = print) -> bool:
         mode = " (no auth: any request is accepted)" if settings.no_auth else ""
         ready = f"Collector listening on {url_of(sock)}{mode}; database {store.description}"
         server = uvicorn_server(store, settings, on_ready=lambda: out(ready))
+        freeze_startup_objects()
         try:
             await server.serve(sockets=[sock])
         finally:
