@@ -68,6 +68,25 @@ async def test_the_agent_hanging_up_is_an_agent_hangup(
     assert body["general_meta_data_raw"]["livekit"]["close_reason"] == "user_initiated"
 
 
+async def test_a_reason_set_by_the_agent_beats_the_one_read_from_the_close(
+    create_call_server: CreateCallServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    room = FakeRoom()
+    room.join("sip_caller", attributes={**INBOUND, **X_HEADERS}, emit=False)
+    llm = FakeLLM([Reply(tools=[("end_call", {})]), Reply(text="Goodbye!")])
+    with job_context(room) as ctx:
+        session: AgentSession[None] = AgentSession(llm=llm)
+        plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
+        await session.start(Concierge())
+        plugin.set_disconnection_reason("timeout")
+        with caplog.at_level(logging.ERROR, logger="ringback"):
+            plugin.set_disconnection_reason("caller_got_bored")  # ignored, with an error
+        await session.run(user_input="That's all, thanks.")
+        await plugin.finish()
+    assert create_call_server.requests[0].body["disconnection_reason"] == "timeout"
+    assert "'caller_got_bored' is not a disconnection reason (" in caplog.text
+
+
 async def test_an_unrecoverable_error_ends_the_call_as_error(
     create_call_server: CreateCallServer, tmp_path: Path
 ) -> None:

@@ -149,7 +149,7 @@ async def test_the_transcripts_and_who_hung_up(
         ("user", "Order A1001 has shipped."),
         ("agent", "Great, thanks. Bye!"),
     ]
-    assert caller["disconnection_reason"] == "unknown"  # recorded before it was hung up on
+    assert caller["disconnection_reason"] == "user_hangup"  # its peer, the agent, hung up
 
     talk = next(c for c in plan.calls if c.scenario_id == "small-talk")
     agent = stored[(talk.result_id, AGENT_SIDE)]
@@ -159,7 +159,7 @@ async def test_the_transcripts_and_who_hung_up(
         ("user", "That's all, goodbye."),
         ("agent", "Goodbye, take care."),
     ]
-    assert agent["disconnection_reason"] == "unknown"
+    assert agent["disconnection_reason"] == "user_hangup"  # the caller hung up on it
     caller = stored[(talk.result_id, CALLER_SIDE)]
     assert caller["disconnection_reason"] == "agent_hangup"  # the simulated caller hung up
     tools = [
@@ -197,7 +197,7 @@ async def test_the_max_duration_ends_a_call_that_would_not_end(
     assert outcome.warnings == ["the call outlived its max duration (0.3s); Ringback hung it up"]
     stored = sides(create_call_server)
     assert stored[(call.result_id, CALLER_SIDE)]["disconnection_reason"] == "agent_hangup"
-    assert stored[(call.result_id, AGENT_SIDE)]["disconnection_reason"] == "unknown"
+    assert stored[(call.result_id, AGENT_SIDE)]["disconnection_reason"] == "user_hangup"
 
 
 async def test_a_side_that_was_not_delivered_is_a_warning_on_the_outcome(outbox_dir: Path) -> None:

@@ -119,6 +119,7 @@ class RingbackPlugin:
         self._finish_task: asyncio.Task[SubmitResult] | None = None
         self._lookup_task: asyncio.Task[bool] | None = None
         self._result: SubmitResult | None = None
+        self._explicit_reason: DisconnectionReason | None = None
         self._failed: set[str] = set()
         try:
             settings = load_settings(
@@ -176,6 +177,16 @@ class RingbackPlugin:
     def result(self) -> SubmitResult | None:
         """What happened to the call once it has been handed over (None before)."""
         return self._result
+
+    def set_disconnection_reason(self, reason: DisconnectionReason | str) -> None:
+        """Say how the call ended (e.g. ``"user_hangup"`` when your code knows the caller
+        left); it beats the reason read from the session's close and the room. Call it before
+        the call ends."""
+        try:
+            self._explicit_reason = DisconnectionReason(reason)
+        except ValueError:
+            valid = ", ".join(r.value for r in DisconnectionReason)
+            logger.error("ringback: %r is not a disconnection reason (%s)", reason, valid)
 
     async def finish(self) -> SubmitResult | None:
         """End the call now if it has not ended, and wait until it is on disk and delivered
@@ -436,7 +447,7 @@ class RingbackPlugin:
         started_at = self._call_start(caller)
         if started_at is not None:
             timeline.mark_start(timeline.clock.from_wall(started_at))
-        reason = disconnection_reason(
+        reason = self._explicit_reason or disconnection_reason(
             close=close.reason if close is not None else None,
             departure=departure,
             shutdown=shutdown,

@@ -22,6 +22,7 @@ from livekit.agents import Agent, AgentSession
 from livekit.agents.llm import LLM
 from livekit.agents.utils import is_given
 
+from ringback.core.contract import DisconnectionReason
 from ringback.simulator.caller.agent import SimulatedCaller
 from ringback.simulator.caller.brief import CallerBrief, CallerBriefError
 from ringback.simulator.caller.worker import DEFAULT_AGENT_NAME
@@ -273,13 +274,16 @@ async def _until_stopped(conversation: Awaitable[Ending], stop: asyncio.Event | 
 
 
 async def _hang_up(ending: Ending, agent_party: Party, caller_party: Party) -> None:
-    """End the call for both sides. The side that did not end it is recorded first and then
-    closed, so its recording does not claim that it hung up itself."""
+    """End the call for both sides. The side that did not end it is recorded first, as its
+    peer hanging up, and then closed, so its recording does not claim that it hung up
+    itself."""
     if ending.by == "agent":
         ender, other = agent_party, caller_party
     else:
         ender, other = caller_party, agent_party
-    await other.finish_recording()
+    # Text mode has no room to tell the other side who left: its peer hung up.
+    peer_left = ending.reason in ("hangup", "max_duration", "cancelled")
+    await other.finish_recording(DisconnectionReason.USER_HANGUP if peer_left else None)
     await other.hang_up()
     # A hang-up or the max duration is already closing the ender's session; else close it.
     if ending.reason not in ("hangup", "max_duration") or await ender.wait_closed() is None:

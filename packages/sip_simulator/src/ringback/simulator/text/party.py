@@ -24,6 +24,7 @@ from livekit.agents import (
 )
 from livekit.agents.testing import fake_job_context
 
+from ringback.core.contract import DisconnectionReason
 from ringback.core.delivery import SubmitResult
 from ringback.livekit import RingbackPlugin
 
@@ -128,10 +129,15 @@ class Party:
             self._closing = True
             await self.run(self.session.aclose())
 
-    async def finish_recording(self) -> SubmitResult | None:
-        """The call is over for this side: deliver its recording (idempotent)."""
+    async def finish_recording(
+        self, reason: DisconnectionReason | None = None
+    ) -> SubmitResult | None:
+        """The call is over for this side: deliver its recording (idempotent), ended for
+        `reason` when given."""
         if self.plugin is None:
             return None
+        if reason is not None:
+            self.plugin.set_disconnection_reason(reason)
         return await self.run(self.plugin.finish())
 
     @property
