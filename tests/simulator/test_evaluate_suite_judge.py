@@ -10,11 +10,12 @@ import pytest
 import yaml
 from support.collector_server import running_collector
 from support.fake_llm import FakeLLM
+from support.judges import ShippedJudge
 from support.text_runs import point_ringback_at, text_run
 from typer.testing import CliRunner
 
 from ringback.simulator.cli import app
-from ringback.simulator.evaluate.judge_llm import JudgeConfigError, make_judge
+from ringback.simulator.evaluate.judge_llm import HIDDEN, JudgeConfigError, make_judge
 from ringback.simulator.evaluate.stored import saved_evaluation
 from ringback.simulator.suite.models import JudgeSettings
 
@@ -55,25 +56,43 @@ def test_a_bad_reference_says_what_is_wrong(reference: str, message: str) -> Non
         make_judge(JudgeSettings(llm=reference))
 
 
-def test_an_option_value_never_appears_in_the_error() -> None:
-    settings = JudgeSettings(
-        llm="support.judges:failing_factory", options={"api_key": "sk-live-123456"}
-    )
+SECRET = "sk-live-0123456789abcdefghij"
+
+
+@pytest.mark.parametrize(
+    ("factory", "options"),
+    [
+        ("failing_factory", {"api_key": SECRET}),
+        ("failing_factory", {"client": {"api_key": SECRET}}),  # nested
+        ("shortening_factory", {"api_key": SECRET}),  # only a prefix is echoed
+    ],
+)
+def test_an_option_value_never_appears_in_the_error(factory: str, options: dict) -> None:
+    settings = JudgeSettings(llm=f"support.judges:{factory}", options=options)
     with pytest.raises(JudgeConfigError) as raised:
         make_judge(settings)
-    assert "sk-live-123456" not in str(raised.value)
-    assert "could not be created with options (api_key): ValueError: the key *** was refused" in (
-        str(raised.value)
-    )
+    message = str(raised.value)
+    assert SECRET[:8] not in message
+    assert f"judge.llm 'support.judges:{factory}' could not be created with options (" in message
+    assert message.endswith(f"ValueError: {HIDDEN}")
+
+
+def test_an_error_without_option_values_is_shown_in_full() -> None:
+    settings = JudgeSettings(llm="support.judges:typo_factory", options={"modle": "gpt-x"})
+    with pytest.raises(JudgeConfigError, match="unexpected keyword argument 'modle'"):
+        make_judge(settings)
 
 
 async def test_run_judges_with_the_suites_llm_and_keeps_the_verdicts_with_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    ShippedJudge.made.clear()
     async with running_collector(tmp_path) as collector:
         point_ringback_at(monkeypatch, collector, tmp_path)
         result = await text_run(JUDGED_SUITE, tmp_path)
         assert result.exit_code == 0, result.output
+        # one judge checked before the calls, one that judged them: both closed
+        assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(0, True), (2, True)]
         (run,) = await collector.store.list_runs(1)
         saved = saved_evaluation(run)
 
@@ -112,12 +131,14 @@ async def test_report_judges_again_and_replaces_the_kept_evaluation(
             None
         }
 
+        ShippedJudge.made.clear()
         result = await asyncio.to_thread(
             CliRunner().invoke,
             app,
             ["report", run.id, "--suite", str(JUDGED_SUITE), "--out", str(tmp_path / "rep")],
         )
         assert result.exit_code == 0, result.output
+        assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(2, True)]
         after = saved_evaluation(await collector.store.get_run(1, run.id))  # type: ignore[arg-type]
 
     assert "pass rate 50.0% (1/2 calls)" in result.output

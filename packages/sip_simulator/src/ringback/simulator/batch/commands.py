@@ -40,8 +40,6 @@ from .runner import BatchRunner
 from .sink import JsonlRunStore, ResultSink
 
 if TYPE_CHECKING:
-    from livekit.agents import llm
-
     from ringback.simulator.text import AgentFactory
 
     from .conclude import Conclusion
@@ -186,7 +184,7 @@ def make_run_app(
                 if skipped:
                     print(f"\n{len(skipped)} calls finished earlier and are skipped")
             return
-        judge = _judge(store, suite, err)
+        _check_judge(store, suite, err)
 
         def finish(summary: RunSummary) -> int:
             return _finish(
@@ -198,7 +196,6 @@ def make_run_app(
                 link_timeout=link_timeout,
                 fail_under=fail_under,
                 report_dir=report_dir or results_dir,
-                judge=judge,
                 out=out,
             )
 
@@ -415,7 +412,6 @@ def _finish(
     link_timeout: float | None,
     fail_under: float | None,
     report_dir: Path,
-    judge: llm.LLM | None,
     out: Console,
 ) -> int:
     """The run's exit code. When its results are in the collector's store: wait for the agent
@@ -433,7 +429,7 @@ def _finish(
     timeout = suite.run.link_timeout.total_seconds() if link_timeout is None else link_timeout
     try:
         conclusion = asyncio.run(
-            _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, judge, out)
+            _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, out)
         )
     except Exception as exc:  # the run's own outcome stands; only the evaluation is missing
         _say(out, f"warning: the run was not evaluated: {type(exc).__name__}: {exc}")
@@ -462,9 +458,10 @@ async def _conclude(
     answered: set[str],
     timeout: float,
     report_dir: Path,
-    judge: llm.LLM | None,
     out: Console,
 ) -> Conclusion:
+    from ringback.simulator.evaluate.judge_llm import suite_judge
+
     from .conclude import conclude_run
 
     told = False
@@ -476,7 +473,7 @@ async def _conclude(
             calls = "call" if missing == 1 else "calls"
             _say(out, f"waiting up to {left:.0f}s for the agent to sync {missing} {calls} back")
 
-    try:
+    async with suite_judge(suite.judge) as judge:
         return await conclude_run(
             getattr(store, "database_url", None),
             workspace_id,
@@ -488,20 +485,18 @@ async def _conclude(
             report_dir=report_dir / run_id,
             on_wait=on_wait,
         )
-    finally:
-        if judge is not None:
-            await judge.aclose()
 
 
-def _judge(store: RunStore, suite: Suite, err: Console) -> llm.LLM | None:
-    """The suite's judge when the run will be evaluated (its results are in the collector's
-    store); exits with a configuration error before anything is dialled."""
+def _check_judge(store: RunStore, suite: Suite, err: Console) -> None:
+    """When the run will be evaluated (its results are in the collector's store), build the
+    suite's judge once and close it, so a bad `judge:` exits before anything is dialled. The
+    judge that evaluates is built at the end of the run, in the loop that uses it."""
     if suite.judge is None or not isinstance(getattr(store, "workspace_id", None), int):
-        return None
-    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, make_judge
+        return
+    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, check_judge
 
     try:
-        return make_judge(suite.judge)
+        asyncio.run(check_judge(suite.judge))
     except JudgeConfigError as exc:
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None

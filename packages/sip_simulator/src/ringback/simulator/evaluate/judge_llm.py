@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from livekit.agents import llm
@@ -27,7 +29,7 @@ def make_judge(settings: JudgeSettings) -> llm.LLM:
     except TypeError as exc:
         raise JudgeConfigError(
             f"judge.options do not fit LiveKit Inference's LLM ({_names(settings.options)}): "
-            f"{_redacted(str(exc), settings.options)}"
+            f"{_safe_message(exc, settings.options)}"
         ) from None
     except ValueError as exc:
         raise JudgeConfigError(
@@ -62,7 +64,7 @@ def _from_reference(reference: str, options: dict[str, Any]) -> llm.LLM:
     except Exception as exc:
         raise JudgeConfigError(
             f"judge.llm {reference!r} could not be created with options "
-            f"({_names(options)}): {type(exc).__name__}: {_redacted(str(exc), options)}"
+            f"({_names(options)}): {type(exc).__name__}: {_safe_message(exc, options)}"
         ) from None
     if not isinstance(judge, llm.LLM):
         raise JudgeConfigError(
@@ -75,10 +77,46 @@ def _names(options: dict[str, Any]) -> str:
     return ", ".join(sorted(options)) or "none"
 
 
-def _redacted(message: str, options: dict[str, Any]) -> str:
-    """`message` without any option value in it (an option may hold an API key)."""
-    for value in options.values():
-        text = str(value)
-        if len(text) >= 4:
-            message = message.replace(text, "***")
+HIDDEN = "(its message is not shown: it contains an option value, which may be a secret)"
+_SHOWN_PREFIX = 8
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _strings(item)
+    elif value is not None and not isinstance(value, (bool, int, float)):
+        yield str(value)
+
+
+def _safe_message(exc: BaseException, options: dict[str, Any]) -> str:
+    """The exception's message, unless any option value (at any depth), or the start of one
+    (libraries shorten long values), appears in it."""
+    message = str(exc)
+    for text in _strings(options):
+        needle = text[:_SHOWN_PREFIX] if len(text) >= _SHOWN_PREFIX else text
+        if len(needle) >= 4 and needle in message:
+            return HIDDEN
     return message
+
+
+@contextlib.asynccontextmanager
+async def suite_judge(settings: JudgeSettings | None) -> AsyncIterator[llm.LLM | None]:
+    """The suite's judge for the duration of the block (None without one), closed after."""
+    if settings is None:
+        yield None
+        return
+    judge = make_judge(settings)
+    try:
+        yield judge
+    finally:
+        await judge.aclose()
+
+
+async def check_judge(settings: JudgeSettings | None) -> None:
+    """Build the judge once and close it: `JudgeConfigError` now, before anything runs."""
+    async with suite_judge(settings):
+        pass

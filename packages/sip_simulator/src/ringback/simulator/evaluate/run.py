@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 
 from livekit.agents import llm
 
-from ringback.simulator.collector.store import Store
+from ringback.simulator.collector.store import ResultWithCalls, Store
 from ringback.simulator.suite.models import Suite
 
 from . import body as B
@@ -21,6 +22,8 @@ from .models import (
 )
 
 UNKNOWN_SCENARIO_KIND = "scenario"
+JUDGE_CONCURRENCY = 8
+"""Calls judged at once (each is one LLM request)."""
 
 
 def latency_stats(calls: Iterable[CallEvaluation]) -> dict[str, LatencyStats]:
@@ -97,37 +100,38 @@ async def evaluate_run(
     judge: llm.LLM | None = None,
 ) -> RunEvaluation:
     """Evaluate every result of `run_id` against `suite`'s scenarios. `agent_expectations`
-    are judged by `judge` when given, and skipped (never passed) otherwise. A result whose
+    are judged by `judge` when given (`JUDGE_CONCURRENCY` calls at once), and skipped (never
+    passed) otherwise. A result whose
     scenario is not in `suite` fails with that reason."""
     scenarios = {s.id: s for s in suite.scenarios}
-    calls = []
-    for linked in await store.list_results(workspace_id, run_id):
+    limit = asyncio.Semaphore(JUDGE_CONCURRENCY)
+
+    async def evaluate(linked: ResultWithCalls) -> CallEvaluation:
         result = linked.result
         agent = linked.agent_call.body if linked.agent_call is not None else None
         caller = linked.caller_call.body if linked.caller_call is not None else None
         scenario = scenarios.get(result.scenario_id)
         if scenario is None:
-            calls.append(
-                CallEvaluation(
-                    result_id=result.id,
-                    scenario_id=result.scenario_id,
-                    attempt=result.attempt,
-                    linked=agent is not None,
-                    caller_linked=caller is not None,
-                    assertions=[
-                        AssertionResult(
-                            kind=UNKNOWN_SCENARIO_KIND,
-                            passed=False,
-                            reason=f"scenario {result.scenario_id!r} is not in suite "
-                            f"{suite.name!r}; evaluate the run with the suite that ran it",
-                        )
-                    ],
-                )
+            return CallEvaluation(
+                result_id=result.id,
+                scenario_id=result.scenario_id,
+                attempt=result.attempt,
+                linked=agent is not None,
+                caller_linked=caller is not None,
+                assertions=[
+                    AssertionResult(
+                        kind=UNKNOWN_SCENARIO_KIND,
+                        passed=False,
+                        reason=f"scenario {result.scenario_id!r} is not in suite "
+                        f"{suite.name!r}; evaluate the run with the suite that ran it",
+                    )
+                ],
             )
-            continue
-        calls.append(
-            await judge_call(
+        async with limit:
+            return await judge_call(
                 scenario, agent, caller, judge=judge, result_id=result.id, attempt=result.attempt
             )
-        )
+
+    results = await store.list_results(workspace_id, run_id)
+    calls = list(await asyncio.gather(*(evaluate(linked) for linked in results)))
     return summarise(run_id, suite, calls)

@@ -15,10 +15,9 @@ from .format import percent
 from .models import ReportFormat
 
 if TYPE_CHECKING:
-    from livekit.agents import llm
-
     from ringback.simulator.evaluate import RunEvaluation
 
+EXIT_FAILED = 1
 EXIT_CONFIG = 2
 DEFAULT_OUT = Path(".ringback/reports")
 
@@ -35,19 +34,6 @@ def _load(path: Path, err: Console) -> Suite:
     except SuiteError as exc:
         for problem in exc.problems:
             _say(err, str(problem))
-        raise typer.Exit(EXIT_CONFIG) from None
-
-
-def _judge(suite: Suite, err: Console) -> llm.LLM | None:
-    """The suite's `judge`, if it configures one; exits on a configuration error."""
-    if suite.judge is None:
-        return None
-    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, make_judge
-
-    try:
-        return make_judge(suite.judge)
-    except JudgeConfigError as exc:
-        _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
 
 
@@ -69,18 +55,20 @@ def report_command(
     """Evaluate RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL, workspace
     RINGBACK_WORKSPACE_ID) against --suite (its `judge`, when set, judges the expectations),
     keep the evaluation with the run, and write its reports."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
+    from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
 
     from .collect import UnknownRunError, report_run
 
     out_console, err = Console(), Console(stderr=True)
     suite = _load(suite_file, err)
-    judge = _judge(suite, err)
     out_dir = out if out is not None else DEFAULT_OUT / run_id
 
     async def report() -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
-        try:
+        async with suite_judge(suite.judge) as judge:
             return await report_run(
                 CollectorSettings().database_url,
                 load_settings().workspace_id,
@@ -90,15 +78,15 @@ def report_command(
                 formats or list(ReportFormat),
                 judge=judge,
             )
-        finally:
-            if judge is not None:
-                await judge.aclose()
 
     try:
         evaluation, written = asyncio.run(report())
-    except UnknownRunError as exc:
+    except (UnknownRunError, JudgeConfigError) as exc:
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
+    except (OSError, SQLAlchemyError) as exc:
+        _say(err, f"error: the run could not be reported: {type(exc).__name__}: {exc}")
+        raise typer.Exit(EXIT_FAILED) from None
     _say(
         out_console,
         f"run {run_id}: pass rate {percent(evaluation.pass_rate)} "
