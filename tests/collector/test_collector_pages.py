@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from ringback.simulator.collector.linking import new_result_id
 from ringback.simulator.collector.web.responses import PAGE_CSP
 from ringback.simulator.collector.web.routes import LIST_LIMIT
 from ringback.simulator.collector.web.session import COOKIE_NAME
+from ringback.simulator.evaluate import CallEvaluation, RunEvaluation
+from ringback.simulator.evaluate.stored import save_evaluation
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 HOSTILE = '<script>alert("x")</script>'
@@ -118,13 +121,25 @@ async def store_call(
     return int(response.json()["id"])
 
 
+def form_post(collector: RunningCollector, **headers: str) -> dict[str, str]:
+    """A browser's headers on a form post from the collector's own page (its `Origin`)."""
+    return {**HTML, "Origin": collector.url, **headers}
+
+
 async def login(
     collector: RunningCollector, http: httpx.AsyncClient, key: str | None = None, **headers: str
 ) -> httpx.Response:
     return await http.post(
         f"{collector.url}/login",
         content=httpx.QueryParams(key=key if key is not None else collector.key).__str__(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **HTML, **headers},
+        headers={  # an empty value leaves the header out
+            name: value
+            for name, value in (
+                {"Content-Type": "application/x-www-form-urlencoded", **form_post(collector)}
+                | headers
+            ).items()
+            if value
+        },
     )
 
 
@@ -191,7 +206,7 @@ async def test_login_sets_a_strict_httponly_cookie_and_logout_clears_it(
     assert "/logout" in parsed(page).links
     assert collector.key not in page.text
 
-    out = await http.post(f"{collector.url}/logout", headers=HTML)
+    out = await http.post(f"{collector.url}/logout", headers=form_post(collector))
     assert (out.status_code, out.headers["location"]) == (303, "/login")
     assert_secure_headers(out)
     assert COOKIE_NAME not in http.cookies
@@ -268,7 +283,7 @@ async def test_login_failures_reshow_the_form_without_the_key(
     not_a_form = await http.post(
         f"{collector.url}/login",
         content=json.dumps({"key": collector.key}),
-        headers={"Content-Type": "application/json", **HTML},
+        headers={"Content-Type": "application/json", **form_post(collector)},
     )
     assert not_a_form.status_code == 401
     assert "send the login form" in text_of(not_a_form)
@@ -293,6 +308,63 @@ async def test_another_site_cannot_post_the_forms(
     assert COOKIE_NAME in http.cookies
 
 
+async def test_without_sec_fetch_site_the_origin_must_be_the_collectors_own(
+    collector: RunningCollector, http: httpx.AsyncClient
+) -> None:
+    """Browsers send no Sec-Fetch-Site to plain http on a LAN address: Origin (else Referer)
+    decides, and one that is missing, `null` or another site's is refused."""
+    foreign = {"Origin": "http://attacker.example"}
+    for refused in (
+        foreign,
+        {"Origin": "null"},
+        {"Origin": collector.url.replace("127.0.0.1", "localhost")},  # another host
+        {"Origin": collector.url.rsplit(":", 1)[0] + ":1"},  # another port
+        {"Origin": collector.url.replace("http:", "https:")},  # another scheme
+        {"Origin": "", "Referer": "http://attacker.example/forged.html"},
+        {"Origin": ""},  # neither Origin nor Referer
+    ):
+        response = await login(collector, http, **refused)
+        assert response.status_code == 403, refused
+        assert "set-cookie" not in response.headers
+        assert "Another site's page posted this form" in text_of(response)
+    assert COOKIE_NAME not in http.cookies
+
+    assert (await login(collector, http, Origin="", Referer=collector.url + "/login")).is_redirect
+    same = await login(collector, http)  # Origin: the collector's own
+    assert (same.status_code, same.headers["location"]) == (303, "/")
+    assert COOKIE_NAME in http.cookies
+    lan = {"Host": "192.168.1.20:7450", "Origin": "http://192.168.1.20:7450"}
+    assert (await login(collector, http, **lan)).status_code == 303  # as its Host names it
+
+    forged_out = await http.post(f"{collector.url}/logout", headers={**HTML, **foreign})
+    assert forged_out.status_code == 403
+    bare_out = await http.post(f"{collector.url}/logout", headers=HTML)
+    assert bare_out.status_code == 403
+    assert COOKIE_NAME in http.cookies
+    out = await http.post(f"{collector.url}/logout", headers=form_post(collector))
+    assert (out.status_code, out.headers["location"]) == (303, "/login")
+
+
+async def test_a_proxys_basic_auth_leaves_the_login_cookie_in_charge(
+    collector: RunningCollector, http: httpx.AsyncClient
+) -> None:
+    basic = {"Authorization": "Basic dXNlcjpwYXNz"}  # what a proxy in front asks browsers for
+    bare = await http.get(collector.url + "/", headers={**HTML, **basic})
+    assert (bare.status_code, bare.headers["location"]) == (303, "/login")
+    script = await http.get(collector.url + "/", headers=basic)
+    assert script.status_code == 401
+    assert "must be `Bearer <key>`" in script.json()["detail"]
+
+    assert (await login(collector, http, **basic)).status_code == 303
+    page = await http.get(collector.url + "/", headers={**HTML, **basic})
+    assert page.status_code == 200
+    assert "Log out" in text_of(page)
+    cookie_script = await http.get(collector.url + "/", headers=basic)  # cookie, not HTML
+    assert cookie_script.status_code == 200
+    wrong_bearer = await http.get(collector.url + "/", headers=collector.headers("rbk_wrong"))
+    assert wrong_bearer.status_code == 401  # a Bearer header still wins over the cookie
+
+
 async def test_the_key_never_reaches_the_log(
     collector: RunningCollector, http: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -302,7 +374,7 @@ async def test_the_key_never_reaches_the_log(
     for path in ("/", f"/runs/{run_id}", "/calls/1", "/calls/999"):
         assert (await http.get(collector.url + path, headers=HTML)).status_code in (200, 404)
     await http.get(collector.url + "/", headers=collector.headers())
-    await http.post(f"{collector.url}/logout", headers=HTML)
+    await http.post(f"{collector.url}/logout", headers=form_post(collector))
     server_log = server_lines(caplog)
     assert "GET / -> 200" in server_log
     assert "POST /login -> 303" in server_log
@@ -406,6 +478,97 @@ async def test_a_linked_calls_page_points_to_its_run_and_other_side(
     assert "X-Result-Id" in text
 
 
+@pytest.mark.parametrize("start", [1_767_000_000_000, 10**15])
+async def test_a_start_time_that_is_not_in_seconds_is_shown_as_stored(
+    collector: RunningCollector, http: httpx.AsyncClient, start: int
+) -> None:
+    body = call_record("ms-start").model_dump(mode="json", exclude_none=True)
+    body["start_timestamp"] = start  # milliseconds (or worse): stored as sent
+    body["end_timestamp"] = start + 24_000
+    call = await store_call(collector, http, "ms-start", content=json.dumps(body).encode())
+    response = await http.get(f"{collector.url}/calls/{call}", headers=collector.headers())
+    assert response.status_code == 200
+    assert f"Started {start} (not a time in seconds)" in text_of(response)
+
+
+def _evaluation(run_id: str, linked: str, unlinked: str) -> RunEvaluation:
+    """What evaluating `simulated_run` gives: the linked call passes, the other does not."""
+    return RunEvaluation(
+        run_id=run_id,
+        suite="checkout-suite",
+        calls=[
+            CallEvaluation(result_id=linked, scenario_id="greet", attempt=0, linked=True),
+            CallEvaluation(result_id=unlinked, scenario_id="greet", attempt=1, linked=False),
+        ],
+    )
+
+
+async def test_an_evaluated_run_says_when_and_whether_links_moved_on_since(
+    collector: RunningCollector, http: httpx.AsyncClient
+) -> None:
+    run_id, linked, unlinked = await simulated_run(collector, http)
+    await save_evaluation(collector.store, 1, _evaluation(run_id, linked, unlinked))
+    run = await collector.store.get_run(1, run_id)
+    assert run is not None
+    assert run.evaluation is not None
+    evaluated = f"Evaluated {run.evaluation.evaluated_at:%Y-%m-%d %H:%M} UTC."
+
+    page = await http.get(f"{collector.url}/runs/{run_id}", headers=collector.headers())
+    assert page.status_code == 200
+    text = text_of(page)
+    assert evaluated in text
+    assert "Out of date" not in text
+    assert 'id="pass-rate">50.0%' in page.text
+    index = text_of(await http.get(collector.url + "/", headers=collector.headers()))
+    assert f"{run_id} checkout-suite" in index
+    assert "50.0% (1/2)" in index
+
+    await store_call(collector, http, "late-agent", sip_headers={"X-Result-Id": unlinked})
+    stale = await http.get(f"{collector.url}/runs/{run_id}", headers=collector.headers())
+    text = text_of(stale)
+    assert evaluated in text
+    assert (
+        "Out of date: 1 call is linked differently in the store now than when this report was "
+        "made: greet[1] (counted unlinked, its agent side has arrived since)."
+    ) in text
+    assert f"ringback-sim report {run_id} --suite SUITE.yaml" in text
+    assert 'id="pass-rate">50.0%' in stale.text  # the kept verdict, until re-evaluated
+
+    await save_evaluation(collector.store, 1, _evaluation(run_id, linked, unlinked))
+    assert "Out of date" in text_of(
+        await http.get(f"{collector.url}/runs/{run_id}", headers=collector.headers())
+    )  # the same verdict again is still out of date
+
+
+async def test_runs_evaluated_before_schema_2_still_show_after_the_upgrade(
+    tmp_path: Path, http: httpx.AsyncClient, version_1_database: Callable[..., Awaitable[None]]
+) -> None:
+    evaluation = RunEvaluation(
+        run_id="old-run",
+        suite="legacy-suite",
+        calls=[
+            CallEvaluation(scenario_id="greet", attempt=0, linked=True),
+            CallEvaluation(scenario_id="greet", attempt=1, linked=False),
+        ],
+    )
+    kept = {"old-run": evaluation.model_dump(mode="json")}
+    await version_1_database(tmp_path / "collector.sqlite3", kept)
+    async with running_collector(tmp_path) as collector:  # opens (and upgrades) that file
+        run = await collector.store.get_run(1, "old-run")
+        assert run is not None
+        assert run.finished_at is not None
+        index = await http.get(collector.url + "/", headers=collector.headers())
+        page = await http.get(f"{collector.url}/runs/old-run", headers=collector.headers())
+    assert "old-run legacy-suite" in text_of(index)
+    assert "50.0% (1/2)" in text_of(index)
+    assert page.status_code == 200
+    assert 'id="pass-rate">50.0%' in page.text
+    text = text_of(page)
+    assert f"Evaluated {run.finished_at:%Y-%m-%d %H:%M} UTC." in text
+    assert "greet[1]" in text
+    assert "Not evaluated yet" not in text
+
+
 async def test_hostile_content_is_escaped_everywhere(
     collector: RunningCollector, http: httpx.AsyncClient
 ) -> None:
@@ -487,3 +650,30 @@ async def test_no_auth_pages_are_open_on_workspace_1_unless_asked(
             assert "positive integer" in text_of(bad)
         form = await http.get(f"{collector.url}/login", headers=HTML)
         assert (form.status_code, form.headers["location"]) == (303, "/")
+
+
+async def test_no_auth_answers_only_requests_addressed_to_a_loopback_host(
+    tmp_path: Path, http: httpx.AsyncClient
+) -> None:
+    """A DNS-rebinding page reaches the collector under its own name (Host: attacker's)."""
+    async with running_collector(tmp_path, no_auth=True) as collector:
+        call = await store_call(collector, http, "private-call", key="unused")
+        port = collector.url.rsplit(":", 1)[1]
+        run_id = (await collector.store.create_run(1, name="private-suite")).id
+        reads = ("/", f"/runs/{run_id}", f"/calls/{call}", "/api/v1/calls", f"/api/v1/calls/{call}")
+        for host in (f"rebind.attacker.example:{port}", "rebind.attacker.example", "10.0.0.5"):
+            for path in reads:
+                refused = await http.get(collector.url + path, headers={**HTML, "Host": host})
+                assert refused.status_code == 403, (host, path)
+                assert "private" not in refused.text
+                assert "only requests addressed to a loopback host" in refused.text
+            written = await http.post(
+                collector.call_url(), content=call_body("rebound"), headers={"Host": host}
+            )
+            assert written.status_code == 403
+        assert [c.call_id for c in await collector.store.list_calls(1)] == ["private-call"]
+
+        for host in (f"localhost:{port}", f"127.0.0.1:{port}", f"[::1]:{port}", "localhost"):
+            for path in reads:
+                allowed = await http.get(collector.url + path, headers={"Host": host})
+                assert allowed.status_code == 200, (host, path)

@@ -13,6 +13,8 @@ import pytest
 from support.collector_calls import call_body, call_record
 from support.collector_server import RunningCollector, running_collector
 
+from ringback.simulator.collector.store import SCHEMA_VERSION
+
 
 async def _post(
     http: httpx.AsyncClient, collector: RunningCollector, content: bytes, **headers: str
@@ -234,4 +236,4 @@ async def test_one_log_line_per_request_without_the_key(
 
 async def test_healthz(collector: RunningCollector, http: httpx.AsyncClient) -> None:
     response = await http.get(f"{collector.url}/healthz")
-    assert response.json() == {"status": "ok", "schema_version": 1}
+    assert response.json() == {"status": "ok", "schema_version": SCHEMA_VERSION}

@@ -1,6 +1,8 @@
 """The collector's pages and the HTML report file in headless Chromium (Debian `chromium`):
 a real text-transport run, evaluated and saved, plus a production call; log in through the
-form, browse the list, the run and its calls, log out; no console errors anywhere."""
+form, browse the list, the run and its calls, log out; no console errors anywhere. Also
+under a non-localhost name (no Sec-Fetch-Site, as on a LAN address over plain http), where
+another site's forged form posts are refused."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import Browser, ConsoleMessage, Error, Page, async_playwright, expect
-from support.browser import launch_chromium
+from support.browser import CHROMIUM_ARGS, chromium_executable, launch_chromium
 from support.collector_calls import call_body
 from support.collector_server import RunningCollector, running_collector
 from support.text_runs import point_ringback_at, text_run
@@ -28,6 +30,8 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EVAL_SUITE = Path(__file__).parents[1] / "fixtures" / "evaluate" / "support_text_eval.yaml"
 PRODUCTION_CALL = "prod-call-1"
+LAN_NAME, FORGER = "collector.test", "forger.test"
+"""Names Chromium resolves to 127.0.0.1 (not `localhost`: no Sec-Fetch-Site is sent to them)."""
 _FRAME = re.compile(r'<nav class="collector".*?</nav>|<section class="collector">.*?</section>')
 
 
@@ -125,6 +129,7 @@ async def test_log_in_and_browse_the_run_and_its_calls(site: Site, watched: Watc
     await expect(page.locator("#run-id")).to_have_text(site.run_id)
     await expect(page.locator("body")).to_contain_text("Suite support-text-eval")
     await expect(page.locator("#pass-rate")).to_have_text(percent(evaluation.pass_rate))
+    await expect(page.locator("#evaluated")).to_contain_text(re.compile(r"Evaluated \d{4}-"))
     summaries = page.locator("details.call > summary")
     await expect(summaries).to_have_count(evaluation.total)
     for call in evaluation.calls:
@@ -170,11 +175,65 @@ async def test_report_file_in_chromium(site: Site, watched: Watched) -> None:
 
 
 async def test_run_page_is_the_report_file(site: Site) -> None:
-    """The page is the report file's HTML plus the navigation bar and the stored calls."""
+    """The page is the report file's HTML plus the navigation bar, when it was evaluated and
+    the stored calls."""
     async with httpx.AsyncClient(timeout=10) as http:
         page = await http.get(
             f"{site.collector.url}/runs/{site.run_id}", headers=site.collector.headers()
         )
     assert page.status_code == 200
-    assert len(_FRAME.findall(page.text)) == 2
+    assert len(_FRAME.findall(page.text)) == 3  # navigation, when evaluated, stored calls
     assert _FRAME.sub("", page.text) == site.report.read_text(encoding="utf-8")
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def lan_browser() -> AsyncIterator[Browser]:
+    """Chromium that resolves `LAN_NAME` and `FORGER` to 127.0.0.1."""
+    rules = f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1,MAP {FORGER} 127.0.0.1"
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=chromium_executable(), args=[*CHROMIUM_ARGS, rules]
+        )
+        yield launched
+        await launched.close()
+
+
+async def test_log_in_without_sec_fetch_site_and_refuse_forged_posts(
+    site: Site, lan_browser: Browser
+) -> None:
+    lan = site.collector.url.replace("127.0.0.1", LAN_NAME)
+    context = await lan_browser.new_context()
+    watched = Watched(await context.new_page())
+    page = watched.page
+    await page.goto(lan + "/")
+    await expect(page).to_have_url(lan + "/login")
+    await page.fill("#key", site.collector.key)
+    await page.click("#login")  # the form's Origin is the collector's own
+    await expect(page).to_have_url(lan + "/")
+    await expect(page.locator("#runs")).to_contain_text(site.run_id)
+
+    attacker = await site.collector.store.create_key(2, "attacker")
+    forged = (
+        f'<form method="post" action="{lan}/login"><input name="key" value="{attacker.key}">'
+        f'<button id="login-forged">Win</button></form><form method="post" action="{lan}/logout">'
+        '<button id="logout-forged">Win</button></form>'
+    )
+    await page.route(
+        f"http://{FORGER}/", lambda route: route.fulfill(content_type="text/html", body=forged)
+    )
+    for button in ("#login-forged", "#logout-forged"):
+        await page.goto(f"http://{FORGER}/")
+        async with page.expect_response(re.compile(r"/log(in|out)$")) as answer:
+            await page.click(button)
+        assert (await answer.value).status == 403
+        await expect(page.locator("body")).to_contain_text("Another site's page posted this form")
+        (cookie,) = await context.cookies()
+        assert cookie["value"] == site.collector.key  # still the victim's own key
+
+    await page.goto(lan + "/")
+    await expect(page.locator("#workspace")).to_have_text("workspace 1")
+    await page.click("#logout")
+    await expect(page).to_have_url(lan + "/login")
+    assert await context.cookies() == []
+    await context.close()
+    assert [p for p in watched.problems if "403" not in p] == []

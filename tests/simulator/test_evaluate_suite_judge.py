@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from ringback.simulator.cli import app
 from ringback.simulator.evaluate.judge_llm import HIDDEN, JudgeConfigError, make_judge
-from ringback.simulator.evaluate.stored import saved_evaluation
+from ringback.simulator.evaluate.stored import load_evaluation
 from ringback.simulator.suite.models import JudgeSettings
 
 JUDGED_SUITE = Path(__file__).parents[1] / "fixtures" / "evaluate" / "support_text_judged.yaml"
@@ -94,7 +94,7 @@ async def test_run_judges_with_the_suites_llm_and_keeps_the_verdicts_with_the_ru
         # one judge checked before the calls, one that judged them: both closed
         assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(0, True), (2, True)]
         (run,) = await collector.store.list_runs(1)
-        saved = saved_evaluation(run)
+        saved = await load_evaluation(collector.store, 1, run.id)
 
     assert saved is not None
     verdicts = {
@@ -125,7 +125,7 @@ async def test_report_judges_again_and_replaces_the_kept_evaluation(
         point_ringback_at(monkeypatch, collector, tmp_path)
         assert (await text_run(unjudged, tmp_path)).exit_code == 0
         (run,) = await collector.store.list_runs(1)
-        before = saved_evaluation(run)
+        before = await load_evaluation(collector.store, 1, run.id)
         assert before is not None
         assert {a.passed for c in before.calls for a in c.assertions if a.kind != "linked"} == {
             None
@@ -139,7 +139,7 @@ async def test_report_judges_again_and_replaces_the_kept_evaluation(
         )
         assert result.exit_code == 0, result.output
         assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(2, True)]
-        after = saved_evaluation(await collector.store.get_run(1, run.id))  # type: ignore[arg-type]
+        after = await load_evaluation(collector.store, 1, run.id)
 
     assert "pass rate 50.0% (1/2 calls)" in result.output
     assert after is not None

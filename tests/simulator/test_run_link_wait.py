@@ -18,7 +18,7 @@ from ringback.simulator.batch.conclude import wait_for_agent_sides
 from ringback.simulator.cli import app
 from ringback.simulator.collector.prepare import prepare_call
 from ringback.simulator.collector.store import Store
-from ringback.simulator.evaluate.stored import saved_evaluation
+from ringback.simulator.evaluate.stored import load_evaluation
 
 SUITE = """\
 name: link-wait
@@ -113,7 +113,7 @@ def test_a_sip_run_names_the_answered_calls_the_agent_never_synced(
     async def kept() -> list[tuple[str, bool]]:
         async with await Store.open(database) as store:
             (run,) = await store.list_runs(1)
-            evaluation = saved_evaluation(run)
+            evaluation = await load_evaluation(store, 1, run.id)
             assert evaluation is not None
             return sorted((c.scenario_id, c.linked) for c in evaluation.calls)
 

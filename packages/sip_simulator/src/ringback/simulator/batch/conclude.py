@@ -44,11 +44,7 @@ async def wait_for_agent_sides(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        missing = {
-            linked.result.id
-            for linked in await store.list_results(workspace_id, run_id)
-            if linked.agent_call is None and linked.result.id in answered
-        }
+        missing = set(answered) - await store.agent_linked_results(workspace_id, run_id)
         left = deadline - loop.time()
         if not missing or left <= 0:
             return missing

@@ -2,7 +2,8 @@
 
 A key belongs to one workspace. A missing, unknown or revoked key is 401; a valid key used
 with another workspace's `workspace_id` is 403 (the caller is known, the target is not
-theirs). Messages never contain the key.
+theirs). Messages never contain the key. With `--no-auth` any request is accepted, but only
+when addressed to a loopback name (`Host`), so a DNS-rebinding page cannot read or write.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 
 from .errors import ApiError
 from .keys import hash_key
+from .settings import is_loopback
 from .store import KeyInfo, Store
 
 _CREATE_HINT = "create one with `ringback-sim keys create --workspace N`"
@@ -50,8 +52,11 @@ class Authenticator:
         """Key hash -> (expiry, key); the secret itself is not kept."""
 
     async def authenticate(self, headers: Mapping[str, str], *, cached: bool = False) -> Principal:
-        """The caller, or `ApiError(401)` saying what is wrong."""
+        """The caller, or `ApiError(401)` saying what is wrong (`ApiError(403)` with
+        `--no-auth` for a request not addressed to a loopback host)."""
         if self.no_auth:
+            if not loopback_host(headers):
+                raise ApiError(403, not_loopback(headers))
             return NO_AUTH
         key = bearer_key(headers)
         info = self._cached(key) if cached else None
@@ -82,6 +87,26 @@ class Authenticator:
         if len(self._cache) >= _CACHE_MAX:
             self._cache.clear()
         self._cache[hash_key(key)] = (time.monotonic() + CACHE_SECONDS, info)
+
+
+def loopback_host(headers: Mapping[str, str]) -> bool:
+    """The request's `Host` is a loopback name or address (localhost, 127.0.0.1, [::1]), with
+    any port."""
+    host = headers.get("host", "").strip()
+    if host.startswith("["):
+        name, closed, _ = host[1:].partition("]")
+        return bool(closed) and is_loopback(name)
+    return is_loopback(host.rpartition(":")[0] if ":" in host else host)
+
+
+def not_loopback(headers: Mapping[str, str]) -> str:
+    """Why a `--no-auth` collector refuses a request addressed to another host."""
+    host = headers.get("host", "")[:100] or "(none)"
+    return (
+        f"with --no-auth the collector answers only requests addressed to a loopback host "
+        f"(localhost, 127.0.0.1, [::1]), not Host {host!r}; use http://127.0.0.1:PORT, or "
+        "run it with API keys"
+    )
 
 
 def revoked() -> ApiError:

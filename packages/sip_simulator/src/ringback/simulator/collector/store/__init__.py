@@ -8,6 +8,7 @@ from .simulation import NotFoundError
 from .store import Store
 from .views import (
     CallSummary,
+    EvaluationSummary,
     IngestOutcome,
     KeyInfo,
     NewKey,
@@ -20,6 +21,7 @@ from .views import (
 __all__ = [
     "SCHEMA_VERSION",
     "CallSummary",
+    "EvaluationSummary",
     "IngestOutcome",
     "KeyInfo",
     "KeyRevokedError",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
 from ..prepare import PreparedCall
 from .api_keys import check_active
@@ -169,3 +169,18 @@ def calls_for_result(conn: Connection, workspace_id: int, result_id: str) -> lis
         .order_by(calls.c.id)
     )
     return [stored_call(row) for row in rows]
+
+
+def calls_for_results(
+    conn: Connection, workspace_id: int, result_ids: Select[tuple[str]]
+) -> dict[str, list[StoredCall]]:
+    """The calls linked to each of `result_ids` (a query), oldest first, in one query."""
+    rows = conn.execute(
+        select(*_FULL)
+        .where(calls.c.workspace_id == workspace_id, calls.c.result_id.in_(result_ids))
+        .order_by(calls.c.id)
+    )
+    linked: dict[str, list[StoredCall]] = {}
+    for row in rows:
+        linked.setdefault(row.result_id, []).append(stored_call(row))
+    return linked

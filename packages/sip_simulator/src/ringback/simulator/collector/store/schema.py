@@ -1,4 +1,5 @@
-"""The collector's tables (SQLAlchemy Core): calls, API keys, simulation runs and results.
+"""The collector's tables (SQLAlchemy Core): calls, API keys, simulation runs, their results
+and their kept evaluations.
 
 Bump `SCHEMA_VERSION` and add a step to `migrate.MIGRATIONS` whenever these change.
 """
@@ -22,17 +23,17 @@ from sqlalchemy import (
 
 from .types import BigId, UTCDateTime
 
-SCHEMA_VERSION = 1
-"""The schema this code creates and understands."""
+SCHEMA_VERSION = 2
+"""The schema this code creates and understands (2: evaluations in `run_evaluations`)."""
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 schema_version = Table(
     "schema_version",
@@ -84,6 +85,25 @@ results = Table(
     UniqueConstraint("workspace_id", "id"),
     Index(None, "workspace_id", "run_id"),
     Index(None, "workspace_id", "dialled_sip_call_id"),
+)
+
+evaluations = Table(
+    "run_evaluations",
+    metadata,
+    # A run's kept evaluation (one per run, replaced by a re-evaluation). The summary columns
+    # let the run list show pass rates without reading the body.
+    Column("workspace_id", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", String(64), primary_key=True),
+    Column("evaluated_at", UTCDateTime, nullable=False),
+    Column("suite", Text, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("passed", Integer, nullable=False),
+    Column("judge_model", Text, nullable=True),
+    # The evaluation itself (`RunEvaluation` as JSON), judge verdicts and reasoning included.
+    Column("body", JSON, nullable=False),
+    ForeignKeyConstraint(
+        ["workspace_id", "run_id"], ["simulation_runs.workspace_id", "simulation_runs.id"]
+    ),
 )
 
 calls = Table(

@@ -1,4 +1,4 @@
-"""Repository functions for simulation runs and their results."""
+"""Repository functions for simulation runs, their results and their kept evaluations."""
 
 from __future__ import annotations
 
@@ -6,20 +6,36 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, and_, insert, select, update
 
 from ..linking import CALLER_SIDE, canonical_result_id, require_result_id
-from .calls import calls_for_result
+from .calls import calls_for_result, calls_for_results
 from .links import link_waiting_calls, lock_link_keys
-from .schema import results, runs
+from .schema import calls, evaluations, results, runs
 from .types import utcnow
-from .views import ResultInfo, ResultWithCalls, RunInfo
+from .views import EvaluationSummary, ResultInfo, ResultWithCalls, RunInfo, StoredCall
 
 MAX_ID_CHARS = 64
 
 
 class NotFoundError(LookupError):
     """No such run or result in this workspace."""
+
+
+_EVALUATION_SUMMARY = (
+    evaluations.c.evaluated_at,
+    evaluations.c.suite,
+    evaluations.c.total,
+    evaluations.c.passed,
+    evaluations.c.judge_model,
+)
+_RUNS = select(runs, *_EVALUATION_SUMMARY).select_from(
+    runs.outerjoin(
+        evaluations,
+        and_(evaluations.c.workspace_id == runs.c.workspace_id, evaluations.c.run_id == runs.c.id),
+    )
+)
+"""Runs with their evaluation's summary (never its body)."""
 
 
 def _run(row: Any) -> RunInfo:
@@ -30,6 +46,19 @@ def _run(row: Any) -> RunInfo:
         created_at=row.created_at,
         finished_at=row.finished_at,
         metadata=row.meta or {},
+        evaluation=_evaluation_summary(row),
+    )
+
+
+def _evaluation_summary(row: Any) -> EvaluationSummary | None:
+    if row.evaluated_at is None:
+        return None
+    return EvaluationSummary(
+        evaluated_at=row.evaluated_at,
+        suite=row.suite,
+        total=row.total,
+        passed=row.passed,
+        judge_model=row.judge_model,
     )
 
 
@@ -106,20 +135,78 @@ def update_run_meta(
 
 
 def get_run(conn: Connection, workspace_id: int, run_id: str) -> RunInfo | None:
-    row = (
-        conn.execute(select(runs).where(runs.c.workspace_id == workspace_id, runs.c.id == run_id))
-    ).one_or_none()
+    """A run with its evaluation's summary."""
+    query = _RUNS.where(runs.c.workspace_id == workspace_id, runs.c.id == run_id)
+    row = conn.execute(query).one_or_none()
     return None if row is None else _run(row)
 
 
 def list_runs(conn: Connection, workspace_id: int, limit: int = 100) -> list[RunInfo]:
+    """A workspace's runs, newest first, each with its evaluation's summary."""
     rows = conn.execute(
-        select(runs)
-        .where(runs.c.workspace_id == workspace_id)
+        _RUNS.where(runs.c.workspace_id == workspace_id)
         .order_by(runs.c.created_at.desc(), runs.c.id)
         .limit(limit)
     )
     return [_run(row) for row in rows]
+
+
+def _known_run(conn: Connection, workspace_id: int, run_id: str) -> bool:
+    query = select(runs.c.id).where(runs.c.workspace_id == workspace_id, runs.c.id == run_id)
+    return conn.scalar(query) is not None
+
+
+def save_evaluation(
+    conn: Connection,
+    workspace_id: int,
+    run_id: str,
+    body: Mapping[str, Any],
+    summary: EvaluationSummary,
+) -> None:
+    """Keep `body` as the run's evaluation with its `summary`, replacing an earlier one."""
+    if not _known_run(conn, workspace_id, run_id):
+        raise NotFoundError(f"no run {run_id!r} in workspace {workspace_id}")
+    values = {**summary.model_dump(), "body": dict(body)}
+    replaced = conn.execute(
+        update(evaluations)
+        .where(evaluations.c.workspace_id == workspace_id, evaluations.c.run_id == run_id)
+        .values(**values)
+    )
+    if replaced.rowcount == 0:
+        conn.execute(insert(evaluations).values(workspace_id=workspace_id, run_id=run_id, **values))
+
+
+def get_evaluation(
+    conn: Connection, workspace_id: int, run_id: str
+) -> tuple[EvaluationSummary, dict[str, Any]] | None:
+    """The run's kept evaluation, summary and body; None when it has none."""
+    row = conn.execute(
+        select(*_EVALUATION_SUMMARY, evaluations.c.body).where(
+            evaluations.c.workspace_id == workspace_id, evaluations.c.run_id == run_id
+        )
+    ).one_or_none()
+    summary = None if row is None else _evaluation_summary(row)
+    if row is None or summary is None:
+        return None
+    return summary, row.body
+
+
+def agent_linked_results(conn: Connection, workspace_id: int, run_id: str) -> set[str]:
+    """The ids of the run's results that have an agent-side call linked (no bodies read)."""
+    rows = conn.execute(
+        select(results.c.id)
+        .distinct()
+        .join(
+            calls,
+            and_(calls.c.workspace_id == results.c.workspace_id, calls.c.result_id == results.c.id),
+        )
+        .where(
+            results.c.workspace_id == workspace_id,
+            results.c.run_id == run_id,
+            calls.c.side != CALLER_SIDE,
+        )
+    )
+    return set(rows.scalars())
 
 
 def register_result(
@@ -137,7 +224,7 @@ def register_result(
     `result_id` must be 32 hex or 26 base32 characters (it travels in X-Result-Id).
     """
     result_id = require_result_id(result_id)
-    if get_run(conn, workspace_id, run_id) is None:
+    if not _known_run(conn, workspace_id, run_id):
         raise NotFoundError(f"no run {run_id!r} in workspace {workspace_id}; create it first")
     dialled = dialled_sip_call_id.strip() if dialled_sip_call_id else None
     lock_link_keys(conn, workspace_id, [result_id, dialled or ""])
@@ -204,16 +291,18 @@ def get_result(conn: Connection, workspace_id: int, result_id: str) -> ResultWit
 
 def list_results(conn: Connection, workspace_id: int, run_id: str) -> list[ResultWithCalls]:
     """Every result of a run, in the order registered, each with its linked calls."""
-    rows = conn.execute(
-        select(results)
-        .where(results.c.workspace_id == workspace_id, results.c.run_id == run_id)
-        .order_by(results.c.created_at, results.c.id)
-    )
-    return [_with_calls(conn, _result(row)) for row in rows.all()]
+    of_run = (results.c.workspace_id == workspace_id, results.c.run_id == run_id)
+    rows = conn.execute(select(results).where(*of_run).order_by(results.c.created_at, results.c.id))
+    infos = [_result(row) for row in rows.all()]
+    linked = calls_for_results(conn, workspace_id, select(results.c.id).where(*of_run))
+    return [_split(info, linked.get(info.id, [])) for info in infos]
 
 
 def _with_calls(conn: Connection, info: ResultInfo) -> ResultWithCalls:
-    linked = calls_for_result(conn, info.workspace_id, info.id)
+    return _split(info, calls_for_result(conn, info.workspace_id, info.id))
+
+
+def _split(info: ResultInfo, linked: list[StoredCall]) -> ResultWithCalls:
     return ResultWithCalls(
         result=info,
         agent_calls=[c for c in linked if c.side != CALLER_SIDE],

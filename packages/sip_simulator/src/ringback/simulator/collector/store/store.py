@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -16,6 +17,7 @@ from .engine import create_server_engine, create_sqlite_engine, database_url, de
 from .migrate import prepare_schema
 from .views import (
     CallSummary,
+    EvaluationSummary,
     IngestOutcome,
     KeyInfo,
     NewKey,
@@ -166,14 +168,50 @@ class Store:
     async def update_run_meta(
         self, workspace_id: int, run_id: str, patch: Mapping[str, Any]
     ) -> RunInfo:
-        """Set top-level keys of a run's metadata (e.g. its stored `evaluation`)."""
+        """Set top-level keys of a run's metadata."""
         return await self.write(simulation.update_run_meta, workspace_id, run_id, patch)
 
     async def get_run(self, workspace_id: int, run_id: str) -> RunInfo | None:
         return await self.read(simulation.get_run, workspace_id, run_id)
 
     async def list_runs(self, workspace_id: int, limit: int = 100) -> list[RunInfo]:
+        """The newest runs, each with its evaluation's summary (never the body)."""
         return await self.read(simulation.list_runs, workspace_id, limit)
+
+    async def save_evaluation(
+        self,
+        workspace_id: int,
+        run_id: str,
+        body: Mapping[str, Any],
+        *,
+        total: int,
+        passed: int,
+        evaluated_at: datetime,
+        suite: str = "",
+        judge_model: str | None = None,
+    ) -> EvaluationSummary:
+        """Keep `body` (JSON) as the run's evaluation, replacing an earlier one;
+        `NotFoundError` for an unknown run."""
+        summary = EvaluationSummary(
+            evaluated_at=evaluated_at,
+            suite=suite,
+            total=total,
+            passed=passed,
+            judge_model=judge_model,
+        )
+        args = (workspace_id, run_id, body, summary)
+        try:
+            await self.write(simulation.save_evaluation, *args)
+        except IntegrityError:
+            # A concurrent save inserted first (PostgreSQL); replace it.
+            await self.write(simulation.save_evaluation, *args)
+        return summary
+
+    async def get_evaluation(
+        self, workspace_id: int, run_id: str
+    ) -> tuple[EvaluationSummary, dict[str, Any]] | None:
+        """The run's kept evaluation (summary and body), or None."""
+        return await self.read(simulation.get_evaluation, workspace_id, run_id)
 
     async def register_result(
         self,
@@ -214,4 +252,9 @@ class Store:
         return await self.read(simulation.get_result, workspace_id, result_id)
 
     async def list_results(self, workspace_id: int, run_id: str) -> list[ResultWithCalls]:
+        """Every result of a run with its linked calls, bodies included."""
         return await self.read(simulation.list_results, workspace_id, run_id)
+
+    async def agent_linked_results(self, workspace_id: int, run_id: str) -> set[str]:
+        """The ids of the run's results whose agent side is linked (reads no bodies)."""
+        return await self.read(simulation.agent_linked_results, workspace_id, run_id)

@@ -84,6 +84,23 @@ class StoredCall(CallSummary):
     body_sha256: str
 
 
+class EvaluationSummary(_View):
+    """A run's kept evaluation at a glance, without its body."""
+
+    evaluated_at: datetime
+    suite: str
+    total: int
+    """Calls evaluated."""
+    passed: int
+    judge_model: str | None = None
+    """The model that judged the expectations; None when nothing was judged."""
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed calls over all calls; None for a run without calls."""
+        return self.passed / self.total if self.total else None
+
+
 class RunInfo(_View):
     id: str
     workspace_id: int
@@ -91,6 +108,8 @@ class RunInfo(_View):
     created_at: datetime
     finished_at: datetime | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+    evaluation: EvaluationSummary | None = None
+    """The kept evaluation's summary, when the run has been evaluated."""
 
 
 class ResultInfo(_View):

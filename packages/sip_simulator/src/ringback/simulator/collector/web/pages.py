@@ -13,7 +13,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
-from ringback.simulator.evaluate.stored import saved_evaluation
+from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports.format import percent
 from ringback.simulator.reports.html import document, render_html, timeline_section
 from ringback.simulator.reports.models import CallBodies, timeline
@@ -48,7 +48,11 @@ def _when(value: datetime | None) -> str:
 
 
 def _epoch(seconds: int) -> str:
-    return _when(datetime.fromtimestamp(seconds, timezone.utc))
+    """A Unix time in seconds; a value that is not one (milliseconds...) is shown as stored."""
+    try:
+        return _when(datetime.fromtimestamp(seconds, timezone.utc))
+    except (OverflowError, ValueError, OSError):
+        return f'{seconds} <span class="muted">(not a time in seconds)</span>'
 
 
 def _duration(ms: int) -> str:
@@ -89,8 +93,8 @@ def _page(viewer: Viewer, title: str, body: str) -> str:
 
 # ── the list ──────────────────────────────────────────────────────────────────
 def _run_row(viewer: Viewer, run: RunInfo) -> str:
-    evaluation = saved_evaluation(run)
-    suite = evaluation.suite if evaluation is not None else run.name
+    evaluation = run.evaluation
+    suite = evaluation.suite if evaluation is not None and evaluation.suite else run.name
     if evaluation is None:
         rate = '<span class="muted">not evaluated</span>'
     else:
@@ -175,18 +179,72 @@ def results_table(viewer: Viewer, results: Sequence[ResultWithCalls]) -> str:
     )
 
 
+def _bodies(results: Sequence[ResultWithCalls]) -> dict[str, CallBodies]:
+    """Each result's latest agent-side and caller-side bodies, for the report."""
+    return {
+        r.result.id: CallBodies(
+            agent=r.agent_call.body if r.agent_call is not None else None,
+            caller=r.caller_call.body if r.caller_call is not None else None,
+        )
+        for r in results
+    }
+
+
+def _relinked(evaluation: RunEvaluation, results: Sequence[ResultWithCalls]) -> list[str]:
+    """The evaluated calls whose agent side's link in the store differs from the verdict."""
+    linked_now = {r.result.id: r.agent_call is not None for r in results}
+    changed = []
+    for call in evaluation.calls:
+        now = linked_now.get(call.result_id or "")
+        if now is None or now == call.linked:
+            continue
+        was = "counted unlinked, its agent side has arrived since"
+        if not now:
+            was = "counted linked, its agent side is no longer linked"
+        changed.append(f"<strong>{escape(call.scenario_id)}[{call.attempt}]</strong> ({was})")
+    return changed
+
+
+def _evaluation_state(
+    run: RunInfo, evaluation: RunEvaluation, results: Sequence[ResultWithCalls]
+) -> str:
+    """When the run was evaluated, and whether the stored links have moved on since."""
+    summary = run.evaluation
+    when = "-" if summary is None else summary.evaluated_at.strftime("%Y-%m-%d %H:%M UTC")
+    judged = ""
+    if summary is not None and summary.judge_model:
+        judged = f"; expectations judged by {_code(summary.judge_model)}"
+    state = f'<p id="evaluated">Evaluated {when}{judged}.</p>'
+    changed = _relinked(evaluation, results)
+    if changed:
+        command = REPORT_COMMAND.format(run_id=shlex.quote(run.id))
+        many = len(changed) > 1
+        state += (
+            f'<div id="relinked"><p><span class="skip">Out of date:</span> {len(changed)} '
+            f"call{'s' if many else ''} {'are' if many else 'is'} linked differently in the "
+            f"store now than when this report was made: {', '.join(changed)}. Re-evaluate "
+            f"the run to update the report:</p><pre><code>{escape(command)}</code></pre></div>"
+        )
+    return f'<section class="collector">{state}</section>'
+
+
 def run_page(
     viewer: Viewer,
     run: RunInfo,
     results: Sequence[ResultWithCalls],
-    bodies: Mapping[str, CallBodies],
+    evaluation: RunEvaluation | None,
 ) -> str:
-    """The run's report when it has a saved evaluation (the report file's HTML, framed by the
-    navigation and the stored calls' links), else its results and how to evaluate it."""
-    evaluation = saved_evaluation(run)
+    """The run's report when it has a kept evaluation (the report file's HTML, framed by the
+    navigation, when it was evaluated and the stored calls' links), else its results and
+    how to evaluate it."""
     stored = f'<section class="collector"><h2>Stored calls</h2>{results_table(viewer, results)}'
     if evaluation is not None:
-        return render_html(evaluation, bodies, header=nav(viewer), footer=stored + "</section>")
+        return render_html(
+            evaluation,
+            _bodies(results),
+            header=nav(viewer) + _evaluation_state(run, evaluation, results),
+            footer=stored + "</section>",
+        )
     state = (
         f"finished {_when(run.finished_at)}"
         if run.finished_at

@@ -14,7 +14,10 @@ SECURITY_HEADERS = {
     "Content-Security-Policy": PAGE_CSP,
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # Not `no-referrer`: under it browsers send `Origin: null` on the collector's own form
+    # posts, which `session.cross_site` must then refuse where Sec-Fetch-Site is not sent.
+    # Other sites still get no referrer.
+    "Referrer-Policy": "same-origin",
 }
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -10,8 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
-from ringback.simulator.evaluate.stored import saved_evaluation
-from ringback.simulator.reports.collect import call_bodies
+from ringback.simulator.evaluate.stored import load_evaluation
 
 from ..api import CollectorState
 from ..linking import AGENT_SIDE
@@ -93,8 +93,12 @@ async def run_page(request: Request, run_id: str) -> Response:
     if run is None:
         return _not_found(viewer, f"No run {run_id!r} in this workspace.")
     results = await store.list_results(ws, run_id)
-    bodies = await call_bodies(store, ws, run_id) if saved_evaluation(run) is not None else {}
-    return html(pages.run_page(viewer, run, results, bodies))
+    if run.evaluation is None:
+        return html(pages.run_page(viewer, run, results, None))
+    evaluation = await load_evaluation(store, ws, run_id)
+    # A report of a few hundred calls takes tens of ms to render: off the event loop.
+    page = await asyncio.to_thread(pages.run_page, viewer, run, results, evaluation)
+    return html(page)
 
 
 @router.get("/calls/{record_id}")

@@ -3,20 +3,21 @@ cookie, checked with the collector's `Authenticator` on every request.
 
 The cookie holds the API key itself (HttpOnly, SameSite=Strict, Path=/, Secure over https)
 and is re-checked on every request, like a bearer header, so a revoked key stops working at
-once; the collector keeps no sessions. With `--no-auth` pages are open (workspace 1 unless
-`?workspace_id=N`).
+once; the collector keeps no sessions. Another scheme in `Authorization` (a proxy's Basic
+auth) leaves the cookie in charge. With `--no-auth` pages are open (workspace 1 unless
+`?workspace_id=N`), to requests addressed to a loopback host only.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..auth import Authenticator, Principal
+from ..auth import Authenticator, Principal, loopback_host, not_loopback
 from ..errors import ApiError
 from ..limits import read_body
 from ..settings import DEFAULT_WORKSPACE_ID
@@ -71,8 +72,34 @@ def wants_html(request: Request) -> bool:
 
 
 def cross_site(request: Request) -> bool:
-    """A form post made by another site's page (the browser says so in Sec-Fetch-Site)."""
-    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
+    """A form post another site's page made (or one that cannot be told apart from one).
+
+    The browser's `Sec-Fetch-Site` decides when sent; browsers send it only to https and
+    localhost, so otherwise (plain http on a LAN address) the `Origin` (else `Referer`) must be
+    this collector's own origin, as the request's scheme and `Host` say; a missing or `null`
+    one is refused.
+    """
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    source = request.headers.get("origin") or request.headers.get("referer")
+    own = _origin(f"{request.url.scheme}://{request.headers.get('host', '')}")
+    return source is None or own is None or _origin(source) != own
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of `url`; None for `null` or anything without a host."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme.lower())
+    except ValueError:
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.scheme.lower(), parts.hostname.lower(), port
 
 
 def _query_workspace(request: Request) -> int | None:
@@ -89,12 +116,14 @@ async def identify(request: Request, auth: Authenticator) -> Viewer:
     API's 401 `ApiError` for other clients, and `PageError(403)` for another workspace."""
     asked = _query_workspace(request)
     if auth.no_auth:
+        if not loopback_host(request.headers):
+            raise PageError(403, "Refused", not_loopback(request.headers))
         workspace_id = asked or DEFAULT_WORKSPACE_ID
         return Viewer(workspace_id=workspace_id, via="open", chosen_workspace=asked is not None)
     principal: Principal
     via: Literal["bearer", "cookie"]
     key = request.cookies.get(COOKIE_NAME, "").strip()
-    if request.headers.get("authorization") or not (key or wants_html(request)):
+    if _has_bearer(request) or not (key or wants_html(request)):
         # Scripts and curl: the Create Call API's 401s (missing, wrong or revoked key).
         principal, via = await auth.authenticate(request.headers), "bearer"
     elif not key:
@@ -114,6 +143,12 @@ async def identify(request: Request, auth: Authenticator) -> Viewer:
             f"This API key belongs to workspace {principal.workspace_id}, not workspace {asked}.",
         )
     return Viewer(workspace_id=principal.workspace_id, via=via)
+
+
+def _has_bearer(request: Request) -> bool:
+    """`Authorization: Bearer ...`; another scheme (a proxy's Basic auth) is not ours."""
+    scheme = request.headers.get("authorization", "").strip().partition(" ")[0]
+    return scheme.lower() == "bearer"
 
 
 async def read_login(request: Request) -> str:
