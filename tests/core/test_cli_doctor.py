@@ -13,6 +13,7 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from ringback.core import secrets
 from ringback.core.cli.app import app
 from ringback.core.correlation import Provider, extract_correlation
 from ringback.core.correlation.diagnosis import advice as doctor_advice
@@ -182,6 +183,52 @@ def test_livekit_participant_attributes() -> None:
     assert "  PASS  X-Customer-Tier = premium\n" in out
 
 
+LIVEKIT_ATTRIBUTES = {
+    "sip.callID": "SCL_7xQm2KpR9vTb",
+    "sip.callIDFull": "6e1b2f0c@203.0.113.45",
+    "sip.h.x-result-id": RESULT,
+}
+PARTICIPANT = {"sid": "PA_x", "identity": "sip_+14155550123", "attributes": LIVEKIT_ATTRIBUTES}
+WEBHOOK = {"event": "participant_joined", "room": {"name": "call-1"}, "participant": PARTICIPANT}
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [(PARTICIPANT, "attributes"), (WEBHOOK, "participant.attributes")],
+    ids=["participant", "participant_joined"],
+)
+def test_livekit_participant_objects_and_webhooks(payload: dict[str, Any], path: str) -> None:
+    for args in ([], ["--provider", "livekit"]):
+        result = doctor(
+            *args, "--expect-call-id", "6e1b2f0c@203.0.113.45", stdin=json.dumps(payload)
+        )
+        assert result.exit_code == 0, result.output
+        out = result.stdout
+        assert f"; participant attributes read from {path})\n" in out
+        assert f"SIP Call-ID: 6e1b2f0c@203.0.113.45  (from livekit:{path}.sip.callIDFull)\n" in out
+        assert re.search(
+            rf"^  X-Result-Id +{RESULT}  \(from livekit:{path}.sip.h.x-result-id\)", out, re.M
+        )
+        report = as_report(doctor(*args, "--json", stdin=json.dumps(payload)))
+        assert (report.provider, report.detected_provider, report.read_from) == (
+            "livekit",
+            "livekit",
+            path,
+        )
+        assert report.ok
+    # extract_correlation reads them the same way
+    corr = extract_correlation(payload)
+    assert corr.provider == "livekit"
+    assert corr.sip_call_id == "6e1b2f0c@203.0.113.45"
+    assert corr.native_ids == {"livekit.sip.callID": "SCL_7xQm2KpR9vTb"}
+
+
+def test_plain_attributes_are_read_at_the_top_level() -> None:
+    report = as_report(doctor("--json", stdin=json.dumps(LIVEKIT_ATTRIBUTES)))
+    assert report.read_from is None
+    assert report.sip_call_id_source == "livekit:sip.callIDFull"
+
+
 def test_provider_can_be_forced() -> None:
     path = FIXTURES / "plivo_answer.txt"
     result = doctor(str(path), "--provider", "TWILIO", "--json")
@@ -279,6 +326,7 @@ def test_json_shape_is_stable() -> None:
         "provider",
         "detected_provider",
         "provider_given",
+        "read_from",
         "guide",
         "sip_call_id",
         "sip_call_id_source",
@@ -322,7 +370,10 @@ SECRET_PAYLOAD = {
     "sip.h.x-db-password": "hunter2hunter2",
     "sip.h.x-customer-tier": "premium",
 }
-SECRETS = ("abc123xyz", "k-0f9e8d7c6b5a", "hunter2hunter2")
+SECRET_PAYLOAD.update(
+    {"sip.h.x-webhook-signature": "sig-5e4d3c2b1a", "sip.h.x-session-token": "sess-7f6e5d4c"}
+)
+SECRETS = ("abc123xyz", "k-0f9e8d7c6b5a", "hunter2hunter2", "sig-5e4d3c2b1a", "sess-7f6e5d4c")
 
 
 def test_secret_looking_headers_are_masked_in_text_and_json() -> None:
@@ -338,6 +389,8 @@ def test_secret_looking_headers_are_masked_in_text_and_json() -> None:
     assert headers["X-Api-Key"].value == "*** (14 chars)"
     assert headers["X-Api-Key"].masked
     assert headers["X-Db-Password"].masked
+    assert headers["X-Webhook-Signature"].value == "*** (14 chars)"
+    assert headers["X-Session-Token"].masked
     assert headers["X-Customer-Tier"].value == "premium"
     assert not headers["X-Customer-Tier"].masked
 
@@ -366,6 +419,9 @@ def test_secret_expectations_compare_real_values_and_print_neither() -> None:
         ("X-Client-Secret", True),
         ("X-Password", True),
         ("X-Api-Key", True),
+        ("X-Webhook-Signature", True),
+        ("X-Session-Id", True),
+        ("X-Credentials", True),
         ("X-Customer-Tier", False),
         ("X-Result-Id", False),
         ("X-CID", False),
@@ -373,6 +429,7 @@ def test_secret_expectations_compare_real_values_and_print_neither() -> None:
 )
 def test_secret_names(name: str, secret: bool) -> None:
     assert doctor_advice.is_secret_name(name) is secret
+    assert secrets.is_secret_name(name) is secret  # one list for doctor, verify and run
 
 
 # --- guide, advice and the real command ---------------------------------------------------

@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
 from ringback.core.cli.app import app
+from ringback.core.correlation import canonical_result_id, is_result_id
+from ringback.core.correlation.diagnosis import advice as doctor_advice
 from ringback.core.correlation.diagnosis.model import Check, DoctorReport
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "correlation"
@@ -82,7 +85,8 @@ def test_a_different_call_id_as_after_a_hop() -> None:
     assert check.found == "5d2e8f1a7c3b4e9d0a6f2c8b1e3d5a7f@203.0.113.45"
     assert check.source == "freeswitch:variable_sip_call_id"
     assert "X-CID" in check.fix
-    assert check.see == "docs/correlation.md#freeswitch"
+    # a hop is fixed where the hop is: the sections showing how to forward X-CID
+    assert check.see == "docs/correlation.md#freeswitch, docs/correlation.md#asterisk-pjsip"
     assert f"Call-ID = {original}" in text
 
 
@@ -243,3 +247,92 @@ def test_several_failures_are_all_reported() -> None:
         ("X-Scenario-Id", False, "header_missing"),
     ]
     assert text.stdout.rstrip().endswith("Result: FAIL (2 of 3 checks failed)")
+
+
+# --- result ids, hops and LiveKit ids --------------------------------------------------------
+
+
+def test_a_result_id_the_collector_cannot_link_fails() -> None:
+    check, text = failed_once({"X-Result-Id": "run-42", "X-Run-Id": RUN})
+    assert check.subject == "link"
+    assert check.problem == "result_id_invalid"
+    assert check.found == "run-42"
+    assert "not a valid result id (32 hex or 26 base32 characters)" in check.detail
+    assert "uuid4().hex" in check.fix
+    assert check.see == "docs/correlation.md#rules"
+    assert "looks like: a result id that can never link\n" in text
+
+
+def test_a_valid_correlation_id_links_beside_an_invalid_result_id() -> None:
+    text, as_json = run({"X-Result-Id": "run-42", "X-Correlation-Id": RESULT.upper()})
+    assert text.exit_code == as_json.exit_code == 0, text.output
+    (check,) = checks(as_json)
+    assert (check.ok, check.found) == (True, RESULT.upper())
+
+
+@pytest.mark.parametrize("value", [RESULT, RESULT.upper(), " " + RUN.lower() + " "])
+def test_values_that_are_result_ids(value: str) -> None:
+    assert is_result_id(value)
+    assert canonical_result_id(value) in (RESULT, RUN)
+
+
+@pytest.mark.parametrize("value", ["run-42", RESULT[:-1], RESULT + "0", "", None, 42])
+def test_values_that_are_not_result_ids(value: object) -> None:
+    assert not is_result_id(value)
+
+
+def test_result_id_expectations_ignore_case_as_the_collector_does() -> None:
+    for name in ("X-Result-Id", "X-Correlation-Id"):
+        text, as_json = run(
+            FIXTURES / "livekit_inbound_attributes.json",
+            "--expect-header",
+            f"{name}={RESULT.upper()}",
+        )
+        assert text.exit_code == as_json.exit_code == 0, text.output
+    # other headers are compared exactly
+    check, _ = failed_once(
+        FIXTURES / "livekit_inbound_attributes.json", "--expect-header", "X-Customer-Tier=PREMIUM"
+    )
+    assert check.problem == "header_wrong_value"
+
+
+def test_a_hop_whose_x_cid_carries_the_expected_call_id() -> None:
+    payload = {"SipCallId": "leg2@pbx.internal", "sip_headers": {"X-CID": "orig-9@192.0.2.9"}}
+    check, _ = failed_once(payload, "--expect-call-id", "orig-9@192.0.2.9")
+    assert check.problem == "different_call_id"
+    assert check.fix == doctor_advice.HOP_X_CID_CARRIES_FIX
+    assert "report it as the Call-ID" in check.fix
+    assert "as an X-CID header" not in check.fix  # it is forwarded already
+    assert check.see == "docs/correlation.md#freeswitch, docs/correlation.md#asterisk-pjsip"
+
+
+def test_a_hop_whose_x_cid_holds_another_call_id() -> None:
+    payload = {"SipCallId": "leg2@pbx.internal", "sip_headers": {"X-CID": "leg1@pbx.internal"}}
+    check, _ = failed_once(payload, "--expect-call-id", "orig-9@192.0.2.9")
+    assert check.fix == doctor_advice.HOP_X_CID_DIFFERS_FIX
+    assert "Set X-CID at the first hop" in check.fix
+
+
+def test_a_livekit_hop_points_at_the_hop_sections_not_the_livekit_one() -> None:
+    attributes = {"sip.callIDFull": "leg2@pbx.internal", "sip.callID": "SCL_7xQm2KpR9vTb"}
+    check, _ = failed_once(attributes, "--expect-call-id", "orig-9@192.0.2.9")
+    assert check.problem == "different_call_id"
+    assert "Forward the original Call-ID onto the next leg as an X-CID header" in check.fix
+    assert check.see == "docs/correlation.md#freeswitch, docs/correlation.md#asterisk-pjsip"
+
+
+def test_livekit_trunk_and_rule_ids_are_not_named_as_the_calls_own_ids() -> None:
+    attributes = {
+        "sip.callID": "SCL_7xQm2KpR9vTb",
+        "sip.trunkID": "ST_4kQm2KpR9vTb",
+        "sip.ruleID": "SDR_9sdf8sd7f",
+    }
+    check, _ = failed_once(attributes, "--expect-call-id", "a@b")
+    assert check.problem == "native_id_in_place"
+    assert "only the provider's own id(s): livekit.sip.callID=SCL_7xQm2KpR9vTb." in check.detail
+    assert "trunkID" not in check.detail
+    assert "ruleID" not in check.detail
+    # with only a trunk and a rule, the call has no id of its own at all
+    only_trunk = {"sip.trunkID": "ST_4kQm2KpR9vTb", "sip.ruleID": "SDR_9sdf8sd7f"}
+    check, _ = failed_once(only_trunk, "--expect-call-id", "a@b")
+    assert check.problem == "no_call_id"

@@ -70,6 +70,28 @@ def test_dry_run_prints_every_call_with_masked_headers(standin: LiveKitStandIn) 
     assert standin.requests == []  # nothing reached LiveKit
 
 
+def test_dry_run_masks_signatures_and_session_tokens(tmp_path: Path) -> None:
+    """The one secret-name list (ringback.core.secrets), as doctor and verify use it."""
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(
+        SUPPORT_SUITE.read_text().replace(
+            "X-Auth-Token: abc123",
+            "X-Auth-Token: abc123, X-Webhook-Signature: sig-5e4d3c2b1a, "
+            "X-Session-Token: sess-7f6e5d4c",
+        )
+    )
+    code, out, _ = invoke(str(suite), "--dry-run")
+    assert code == 0
+    assert out.count("X-Webhook-Signature: ***") == 3
+    assert out.count("X-Session-Token: ***") == 3
+    code, out, _ = invoke(str(suite), "--dry-run", "--json", "--filter", "refund-*")
+    assert code == 0
+    headers = [c["headers"] for c in json.loads(out)]
+    assert {(h["X-Webhook-Signature"], h["X-Session-Token"]) for h in headers} == {("***", "***")}
+    assert "sig-5e4d3c2b1a" not in out
+    assert "sess-7f6e5d4c" not in out
+
+
 def test_dry_run_needs_no_livekit_and_filters(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
         monkeypatch.delenv(name, raising=False)

@@ -211,3 +211,121 @@ def test_the_password_belongs_to_the_username_and_is_asked_for() -> None:
     plain = EndpointOptions(sip_uri="sip:a@pbx.example.com", password="pw").endpoint(None)
     assert plain is not None
     assert plain.password is None
+
+
+async def test_a_missing_database_file_is_refused_not_created(
+    servers: tuple[LiveKitStandIn, RunningCollector],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    standin, _ = servers
+    missing = tmp_path / "typo" / "collector.sqlite3"
+    monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", f"sqlite:///{missing}")
+    result = await verify(str(SUPPORT_SUITE), *FAST)
+    assert result.exit_code == 2, result.output
+    assert (
+        f"error: no collector database at {missing}: start `ringback-sim serve` (or check "
+        "RINGBACK_COLLECTOR_DATABASE_URL)"
+    ) in " ".join(result.stderr.split())
+    assert not missing.exists()
+    assert not missing.parent.exists()
+    assert standin.requests == []  # nothing dialled either
+    as_json = await verify(str(SUPPORT_SUITE), *FAST, "--json")
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.stdout)["error"].startswith(f"no collector database at {missing}")
+
+
+def test_configuration_errors_are_json_with_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in ENV.items():
+        monkeypatch.setenv(name, value)
+    result = invoke("--sip-uri", "agent@pbx", "--json")
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)
+    assert list(error) == ["error"]
+    assert "is not a SIP URI" in error["error"]
+    assert "is not a SIP URI" in result.stderr
+
+
+async def test_interrupted_prints_the_steps_decided_then_exits_130(
+    servers: tuple[LiveKitStandIn, RunningCollector], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    standin, collector = servers
+    SyncingAgent(standin, collector)
+
+    async def ctrl_c(*args: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C while the call is held
+
+    monkeypatch.setattr("ringback.simulator.verify.call.get_sip_participant", ctrl_c)
+    result = await verify(str(SUPPORT_SUITE), *FAST)
+    assert result.exit_code == 130, result.output
+    marks = [line.split(":", 1)[0] for line in result.stdout.splitlines()]
+    assert marks == ["✓ LiveKit credentials", "✓ Outbound trunk"]
+    assert result.stderr.endswith("\ninterrupted\n")
+    # the call was hung up, its room deleted, the verify run finished
+    assert standin.rooms == {}
+    assert [how for *_, how in standin.hangups] == ["removed"]
+    (run,) = await collector.store.list_runs(1)
+    assert run.finished_at is not None
+
+    as_json = await verify(str(SUPPORT_SUITE), *FAST, "--json")
+    assert as_json.exit_code == 130
+    report = json.loads(as_json.stdout)
+    assert report["error"] == "interrupted"
+    assert [s["id"] for s in report["steps"]] == ["credentials", "trunk"]
+    no_secrets(as_json, standin.api_secret, collector.key)
+
+
+async def test_text_transport_with_a_suite_needs_no_sip_credentials(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_collector(tmp_path) as collector:
+        point_ringback_at(monkeypatch, collector, tmp_path)
+        for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", *ENV):
+            monkeypatch.delenv(name, raising=False)  # text never dials
+        result = await verify(
+            str(SUPPORT_SUITE),
+            "--transport",
+            "text",
+            "--agent",
+            "support.caller_agents:TextSupport",
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[-1] == "PASSED: all 4 checks passed."
+        assert "X-Customer-Tier" in result.stdout  # the suite's profile was sent
+    # over SIP the same variables are still required
+    result = invoke(str(SUPPORT_SUITE))
+    assert result.exit_code == 2
+    assert "environment variable AGENT_SIP_USER is not set" in result.stderr
+
+
+SECRET_HEADERS = {"X-Webhook-Signature": "sig-5e4d3c2b1a", "X-Session-Token": "sess-7f6e5d4c"}
+
+
+async def test_secret_looking_headers_are_masked_in_json(
+    servers: tuple[LiveKitStandIn, RunningCollector], tmp_path: Path
+) -> None:
+    standin, collector = servers
+    suite = tmp_path / "suite.yaml"
+    extra = ", ".join(f"{name}: {value}" for name, value in SECRET_HEADERS.items())
+    suite.write_text(
+        SUPPORT_SUITE.read_text().replace("X-Auth-Token: abc123", f"X-Auth-Token: abc123, {extra}")
+    )
+    SyncingAgent(
+        standin,
+        collector,
+        shape=lambda invite: synced(
+            invite,
+            sip_call_id=invite.call_id,
+            sip_headers=invite.x_headers(X_Session_Token="sess-rewritten"),
+        ),
+    )
+    result = await verify(str(suite), *FAST, "--json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    for name in SECRET_HEADERS:
+        assert report["headers"][name] == "***"
+        assert report["synced_call"]["sip_headers"][name] == "***"
+    (finding,) = report["steps"][-1]["findings"]
+    assert finding["shape"] == "headers_altered"
+    assert "X-Session-Token (value differs; not shown)" in finding["detail"]
+    no_secrets(result, *SECRET_HEADERS.values(), "sess-rewritten", "abc123")

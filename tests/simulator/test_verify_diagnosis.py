@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 
-from ringback.core.correlation import Provider
+from ringback.core.correlation import Provider, canonical_result_id, is_result_id
+from ringback.core.correlation.diagnosis.advice import (
+    HOP_X_CID_CARRIES_FIX,
+    HOP_X_CID_DIFFERS_FIX,
+)
+from ringback.simulator.collector.linking import (
+    canonical_result_id as collector_canonical_result_id,
+)
 from ringback.simulator.verify.checklist import Checklist
-from ringback.simulator.verify.diagnosis import Expected, diagnose
+from ringback.simulator.verify.diagnosis import Expected, UnknownCallId, diagnose
 from ringback.simulator.verify.models import Finding, Shape, StepId, StepStatus, VerifyReport
 from ringback.simulator.verify.render import redact, render
 
@@ -191,3 +198,62 @@ def test_render_and_redact() -> None:
     assert lines[-1] == "FAILED: 0 of 2 checks passed (1 failed, 1 skipped)."
     assert "sekrit-123" not in clean.model_dump_json()
     assert not clean.ok
+
+
+@pytest.mark.parametrize(
+    ("provider", "key", "native", "anchor", "words"),
+    [
+        ("plivo_stream", "plivo.callId", "0f7cbf7e-03a3-11e3-9bc3-138109776ed8", "plivo", "Plivo"),
+        ("exotel", "exotel.call_sid", "c2b1c7b2d9c3d5e5a4e4c0c1f2b5175d", "exotel", "Exotel"),
+    ],
+)
+def test_the_calls_own_native_id_as_its_call_id(
+    provider: str, key: str, native: str, anchor: str, words: str
+) -> None:
+    """An id of no known shape (Plivo's CallUUID, Exotel's call_sid) that the synced call
+    itself lists as a provider-native id is no hop's Call-ID."""
+    meta = {"correlation": {"provider": provider, "native_ids": {key: native}}}
+    (finding,) = diagnose(body(sip_call_id=native, sip_headers=HEADERS, meta=meta), EXPECTED)
+    assert finding.shape is Shape.PROVIDER_ID
+    assert f"sip_call_id holds {native!r}, the call's own {key}" in finding.detail
+    assert "hop" not in finding.detail
+    assert finding.fix.startswith(words)
+    assert finding.docs == [f"docs/correlation.md#{anchor}"]
+
+
+def test_a_hop_with_an_x_cid_is_not_told_to_forward_one() -> None:
+    carries = {**HEADERS, "X-CID": DIALLED}
+    (finding,) = diagnose(body(sip_call_id="leg2@pbx", sip_headers=carries), EXPECTED)
+    assert finding.fix == HOP_X_CID_CARRIES_FIX
+    other = {**HEADERS, "X-CID": "leg1@pbx"}
+    (finding,) = diagnose(body(sip_call_id="leg2@pbx", sip_headers=other), EXPECTED)
+    assert finding.fix == HOP_X_CID_DIFFERS_FIX
+
+
+def test_why_the_dialled_call_id_is_unknown_is_said() -> None:
+    why = UnknownCallId("the agent hung up before it could be read", "Stay on the line.")
+    (finding,) = diagnose(body(sip_call_id="x@y", sip_headers=HEADERS), Expected(None, HEADERS))
+    assert "LiveKit never reported the dialled one" in finding.detail
+    (finding,) = diagnose(
+        body(sip_call_id="x@y", sip_headers=HEADERS), Expected(None, HEADERS, unknown=why)
+    )
+    assert finding.shape is Shape.CALL_ID_UNKNOWN
+    assert "but the agent hung up before it could be read, so" in finding.detail
+    assert finding.fix == "Stay on the line."
+
+
+def test_secret_values_that_differ_are_never_shown() -> None:
+    sent = {**HEADERS, "X-Webhook-Signature": "sig-5e4d3c2b1a", "X-Session-Token": "s-7f6e5d4c"}
+    got = {**HEADERS, "X-Webhook-Signature": "sig-000000", "X-Session-Token": "s-000000"}
+    (finding,) = diagnose(body(sip_call_id=DIALLED, sip_headers=got), Expected(DIALLED, sent))
+    assert finding.shape is Shape.HEADERS_ALTERED
+    assert "X-Webhook-Signature (value differs; not shown)" in finding.detail
+    assert "X-Session-Token (value differs; not shown)" in finding.detail
+    for secret in ("sig-5e4d3c2b1a", "s-7f6e5d4c", "sig-000000", "s-000000"):
+        assert secret not in finding.detail
+
+
+@pytest.mark.parametrize("value", [RESULT, RESULT.upper(), "01JQ8ZK6M4XB7C9D0EFGH3JKMN", "x-1"])
+def test_the_collector_links_result_ids_of_the_shape_doctor_checks(value: str) -> None:
+    assert collector_canonical_result_id(value) == canonical_result_id(value)
+    assert (collector_canonical_result_id(value) is not None) is is_result_id(value)

@@ -29,32 +29,80 @@ def agent(rig: Rig, shape: object, **kwargs: object) -> SyncingAgent:
     return SyncingAgent(rig.standin, rig.collector, shape=shape, **kwargs)  # type: ignore[arg-type]
 
 
+def hint(call_id: str) -> str:
+    """How the diagnosis of a call that mentions none of the verify call's ids begins."""
+    return f"if {call_id!r} (agent support-bot) is the verify call, "
+
+
 async def test_no_call_id_and_no_headers(rig: Rig) -> None:
     agent(rig, lambda invite: synced(invite))
     report = await rig.verify(sync=NO_LINK)
     sync = step(report, StepId.SYNC)
     assert sync.status is StepStatus.FAILED
-    assert "an unlinked call arrived instead" in sync.detail
-    assert shapes(report, StepId.SYNC) == [Shape.NO_CALL_ID, Shape.HEADERS_MISSING]
-    no_id, headers = sync.findings
+    # nothing ties the call that arrived to the verify call: not synced, with a hint only
+    assert "arrived instead" not in sync.detail
+    (arrived,) = await rig.collector.store.list_calls(1, linked=False)
+    assert sync.detail.endswith(
+        f"; 1 unrelated call arrived meanwhile, mentioning none of its ids (newest first: "
+        f"{arrived.call_id!r})"
+    )
+    assert shapes(report, StepId.SYNC) == [
+        Shape.NOT_SYNCED,
+        Shape.NO_CALL_ID,
+        Shape.HEADERS_MISSING,
+    ]
+    not_synced, no_id, headers = sync.findings
+    assert "RINGBACK_BASE_URL" in not_synced.fix
+    assert no_id.detail.startswith(hint(arrived.call_id))
     assert "has no SIP Call-ID and no X- headers at all" in no_id.detail
     assert "RingbackPlugin(session, ctx)" in no_id.fix
+    assert headers.detail.startswith(hint(arrived.call_id))
     assert "none of the 6 X- headers the INVITE carried came back" in headers.detail
-    assert report.synced_call is not None
-    assert not report.synced_call.linked
+    assert report.synced_call is None  # not presented as the verify call
     assert statuses(report)[StepId.CORRELATION] is StepStatus.SKIPPED
+
+
+async def test_unrelated_calls_are_a_hint_newest_first(rig: Rig) -> None:
+    def two(invite: Invite) -> object:
+        return [
+            synced(invite, sip_call_id="someone@carrier.example"),
+            synced(invite, sip_call_id=TWILIO_CALL_SID),
+        ]
+
+    agent(rig, two)
+    report = await rig.verify(sync=NO_LINK)
+    sync = step(report, StepId.SYNC)
+    older, newer = sorted(await rig.collector.store.list_calls(1, linked=False), key=lambda c: c.id)
+    assert sync.detail.endswith(
+        f"2 unrelated calls arrived meanwhile, mentioning none of its ids (newest first: "
+        f"{newer.call_id!r}, {older.call_id!r})"
+    )
+    # the newest is diagnosed, as a hint
+    assert shapes(report, StepId.SYNC) == [
+        Shape.NOT_SYNCED,
+        Shape.PROVIDER_ID,
+        Shape.HEADERS_MISSING,
+    ]
+    assert sync.findings[1].detail.startswith(hint(newer.call_id) + "sip_call_id holds 'CA")
+    assert report.synced_call is None
 
 
 async def test_a_provider_native_id_in_place_of_the_call_id(rig: Rig) -> None:
     agent(rig, lambda invite: synced(invite, sip_call_id=TWILIO_CALL_SID))
     report = await rig.verify(sync=NO_LINK)
-    assert shapes(report, StepId.SYNC) == [Shape.PROVIDER_ID, Shape.HEADERS_MISSING]
-    finding = step(report, StepId.SYNC).findings[0]
+    # nothing in it names the verify call: diagnosed as a hint, after "not synced"
+    assert shapes(report, StepId.SYNC) == [
+        Shape.NOT_SYNCED,
+        Shape.PROVIDER_ID,
+        Shape.HEADERS_MISSING,
+    ]
+    finding = step(report, StepId.SYNC).findings[1]
+    assert "is the verify call, " in finding.detail
     assert f"sip_call_id holds {TWILIO_CALL_SID!r}, a Twilio CallSid" in finding.detail
     assert "Twilio SIP domain" in finding.fix
     assert finding.docs == ["docs/correlation.md#twilio-voice-webhook"]
     # the headers advice is Twilio's too
-    assert "SipHeader_X-*" in step(report, StepId.SYNC).findings[1].fix
+    assert "SipHeader_X-*" in step(report, StepId.SYNC).findings[2].fix
 
 
 async def test_only_provider_ids_in_the_metadata_of_a_media_stream(rig: Rig) -> None:
@@ -66,7 +114,8 @@ async def test_only_provider_ids_in_the_metadata_of_a_media_stream(rig: Rig) -> 
     }
     agent(rig, lambda invite: synced(invite, correlation=correlation))
     report = await rig.verify(sync=NO_LINK)
-    finding = step(report, StepId.SYNC).findings[0]
+    assert step(report, StepId.SYNC).findings[0].shape is Shape.NOT_SYNCED
+    finding = step(report, StepId.SYNC).findings[1]  # the hint: nothing names the verify call
     assert finding.shape is Shape.PROVIDER_ID
     assert "only a provider-native id in its place: a Twilio CallSid" in finding.detail
     assert "general_meta_data_raw.correlation.native_ids.twilio.callSid" in finding.detail
@@ -117,7 +166,11 @@ async def test_a_different_call_id_after_a_hop_still_linked_by_headers(rig: Rig)
 async def test_a_different_call_id_and_no_headers_does_not_link(rig: Rig) -> None:
     agent(rig, lambda invite: synced(invite, sip_call_id="b2bua-leg-2@pbx.internal"))
     report = await rig.verify(sync=NO_LINK)
-    assert shapes(report, StepId.SYNC) == [Shape.DIFFERENT_CALL_ID, Shape.HEADERS_MISSING]
+    assert shapes(report, StepId.SYNC) == [
+        Shape.NOT_SYNCED,
+        Shape.DIFFERENT_CALL_ID,
+        Shape.HEADERS_MISSING,
+    ]
 
 
 async def test_the_call_id_without_headers_links_but_names_the_missing_headers(rig: Rig) -> None:

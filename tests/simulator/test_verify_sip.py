@@ -3,12 +3,15 @@ and a real collector on 127.0.0.1: each step passing, and each failing with its 
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+from aiohttp import web
 from livekit.protocol import sip as ps
 from support.collector_calls import call_body
 from support.collector_server import RunningCollector
@@ -18,7 +21,10 @@ from support.verify_agent import SyncingAgent, synced
 from support.verify_rig import NO_LINK, Rig, shapes, statuses, step, verify_rig
 
 from ringback.simulator.suite.models import AgentEndpoint
+from ringback.simulator.verify.call import HUNG_UP_FIX, READ_GRANT_FIX
+from ringback.simulator.verify.checklist import Checklist
 from ringback.simulator.verify.models import Shape, StepId, StepStatus
+from ringback.simulator.verify.sip import STEPS
 
 
 @pytest.fixture
@@ -231,3 +237,80 @@ async def test_a_livekit_that_does_not_report_the_call_id(rig: Rig) -> None:
     assert correlation.status is StepStatus.FAILED
     assert [f.shape for f in correlation.findings] == [Shape.CALL_ID_UNKNOWN]
     assert report.dialled_sip_call_id is None
+
+
+async def test_a_url_that_answers_a_web_page_is_not_the_livekit_api(rig: Rig) -> None:
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="<html><body>Welcome</body></html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        report = await rig.verify(connection=rig.connection(url=url))
+    finally:
+        await runner.cleanup()
+    first = step(report, StepId.CREDENTIALS)
+    assert first.status is StepStatus.FAILED
+    assert first.detail == (
+        f"{url}: this URL did not answer as the LiveKit server API (its answer does not decode "
+        "as a LiveKit response)"
+    )
+    assert first.fix is not None
+    assert "Check LIVEKIT_URL" in first.fix
+    assert statuses(report)[StepId.TRUNK] is StepStatus.SKIPPED
+
+
+async def test_a_refused_participant_read_is_why_the_call_id_is_unknown(rig: Rig) -> None:
+    SyncingAgent(rig.standin, rig.collector)
+    rig.standin.refuse["GetParticipant"] = ("permission_denied", "no roomAdmin grant")
+    report = await rig.verify()
+    call = step(report, StepId.CALL)
+    assert call.status is StepStatus.PASSED
+    assert "the Call-ID is unknown: Ringback could not read the SIP participant" in call.detail
+    assert "LiveKit did not report" not in call.detail
+    (finding,) = step(report, StepId.CORRELATION).findings
+    assert finding.shape is Shape.CALL_ID_UNKNOWN
+    assert "Ringback could not read the SIP participant to learn it" in finding.detail
+    assert "no roomAdmin grant" in finding.detail
+    assert finding.fix == READ_GRANT_FIX
+    assert "LiveKit SIP version" not in finding.fix
+    assert rig.standin.rooms == {}
+
+
+async def test_an_agent_that_hangs_up_before_the_first_read(rig: Rig) -> None:
+    SyncingAgent(rig.standin, rig.collector)
+    dial = rig.standin.dial
+    rig.standin.dial = lambda request, attempt: dataclasses.replace(
+        dial(request, attempt), answered_polls=0
+    )
+    report = await rig.verify()
+    assert "the agent hung up after" in step(report, StepId.CALL).detail
+    (finding,) = step(report, StepId.CORRELATION).findings
+    assert finding.shape is Shape.CALL_ID_UNKNOWN
+    assert "the agent hung up before Ringback could read the SIP participant" in finding.detail
+    assert finding.fix == HUNG_UP_FIX
+    assert "LiveKit SIP version" not in finding.fix
+
+
+async def test_cancelling_verify_deletes_the_room_and_finishes_the_run(rig: Rig) -> None:
+    never = asyncio.Event()  # the call rings until verify is cancelled
+    rig.standin.dial = lambda request, attempt: DialScript(hold=never)
+    checklist = Checklist(STEPS)
+    task = asyncio.create_task(rig.verify(checklist=checklist))
+    await rig.standin.wait_until(lambda: rig.standin.ringing == 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert len(rig.standin.deleted_rooms) == 1  # the verify call's room
+    assert rig.standin.rooms == {}
+    (run,) = await rig.collector.store.list_runs(1)
+    assert run.finished_at is not None
+    # the steps decided before the interruption are kept
+    assert [(s.id, s.status) for s in checklist.steps] == [
+        (StepId.CREDENTIALS, StepStatus.PASSED),
+        (StepId.TRUNK, StepStatus.PASSED),
+    ]

@@ -18,7 +18,13 @@ from ringback.simulator.verify.context import Collector
 from ringback.simulator.verify.models import Shape, StepId, StepStatus, VerifyReport
 from ringback.simulator.verify.sync_steps import SyncSettings
 from ringback.simulator.verify.target import verify_target
-from ringback.simulator.verify.text import TextOptions, verify_text
+from ringback.simulator.verify.text import (
+    INFERENCE_ENV,
+    NO_INFERENCE_FIX,
+    TextOptions,
+    fallback_llm,
+    verify_text,
+)
 
 TEST_AGENT = "support.caller_agents:TextSupport"
 SYNC = SyncSettings(timeout_s=10, poll_interval_s=0.01)
@@ -153,3 +159,40 @@ async def test_a_text_call_that_fails(collector: RunningCollector, tmp_path: Pat
     assert call.fix is not None
     assert "could not be made or started" in call.fix
     assert statuses(report)[StepId.SYNC] is StepStatus.SKIPPED
+
+
+async def test_an_agent_without_an_llm_says_which_one_it_gets_and_why(
+    collector: RunningCollector, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in INFERENCE_ENV:
+        monkeypatch.delenv(name, raising=False)
+    source = tmp_path / "bare_agent.py"
+    source.write_text(
+        "from livekit.agents import Agent\n\n"
+        "class Bare(Agent):\n"
+        "    def __init__(self) -> None:\n"
+        "        super().__init__(instructions='Support.')\n"
+    )
+    report = await verify(collector, f"{source}:Bare")
+    agent = step(report, StepId.AGENT)
+    assert agent.status is StepStatus.PASSED
+    assert (
+        "(no LLM of its own: the call uses openai/gpt-4.1-mini, the suite's caller.llm, a "
+        "LiveKit Inference model (it needs LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and "
+        "makes billed calls to that project; --agent-llm picks another))"
+    ) in agent.detail
+    call = step(report, StepId.CALL)
+    assert call.status is StepStatus.FAILED
+    assert "LIVEKIT_API_KEY" in call.detail
+    assert call.fix == NO_INFERENCE_FIX
+    assert call.fix.startswith("Pass --agent-llm MODEL or give the agent an llm=")
+    assert statuses(report)[StepId.SYNC] is StepStatus.SKIPPED
+
+
+def test_the_llm_an_agent_without_one_gets() -> None:
+    assert fallback_llm(TextOptions("a:B", "openai/gpt-4o"), "x/y", suite_given=True).startswith(
+        "openai/gpt-4o from --agent-llm, a LiveKit Inference model"
+    )
+    assert fallback_llm(TextOptions("a:B"), "openai/gpt-4.1-mini", suite_given=False).startswith(
+        "openai/gpt-4.1-mini, the default caller LLM"
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.suite.models import AgentEndpoint
+from ringback.simulator.verify.checklist import Checklist
 from ringback.simulator.verify.context import Collector
 from ringback.simulator.verify.models import Shape, Step, StepId, StepStatus, VerifyReport
 from ringback.simulator.verify.sip import SipOptions, verify_sip
@@ -44,8 +45,10 @@ class Rig:
         sync: SyncSettings = LINKS,
         connection: LiveKitConnection | None = None,
         profile: str | None = None,
+        checklist: Checklist | None = None,
     ) -> VerifyReport:
-        """Verify the support suite's agent (or `endpoint`) with a zero-second hold."""
+        """Verify the support suite's agent (or `endpoint`) with a zero-second hold;
+        `checklist` receives the steps as they are decided."""
         target = verify_target(support_suite(), endpoint, profile=profile, max_duration_s=30.0)
         return await verify_sip(
             target,
@@ -53,6 +56,7 @@ class Rig:
             Collector(self.collector.store, 1),
             options=FAST,
             sync=sync,
+            checklist=checklist,
         )
 
 

@@ -12,26 +12,30 @@ from ringback.core.correlation import Provider
 from ringback.core.correlation.diagnosis import diagnose, render
 from ringback.core.correlation.diagnosis.model import HeaderExpectation, PayloadFormat
 from ringback.core.correlation.payload import decode_payload
+from ringback.core.secrets import SECRET_WORDS
 
 UNREADABLE = 2
 """Exit code for input that cannot be read (missing file, empty, neither JSON nor a form) and
 for an invalid expectation."""
 
+_SECRET_WORDS = ", ".join(SECRET_WORDS[:-1]) + f" or {SECRET_WORDS[-1]}"
+
 READS = (
     "ringback doctor reads a JSON object (a webhook body, a websocket start message, LiveKit"
-    " participant attributes) or a URL-encoded form (a Twilio, Plivo or Vonage webhook body,"
-    " e.g. CallSid=...&SipCallId=...)."
+    " participant attributes, a participant object or a participant_joined webhook) or a"
+    " URL-encoded form (a Twilio, Plivo or Vonage webhook body, e.g. CallSid=...&SipCallId=...)."
 )
 
 HELP = (
     "Show the SIP Call-ID, X- headers and provider ids a payload carries, and why a call"
     " would not link.\n\n"
     "PAYLOAD is a webhook body (JSON or a URL-encoded form), a websocket start message or"
-    " LiveKit participant attributes. Values of headers whose name contains auth, token,"
-    " secret, password, passwd, key, credential, cookie or signature are masked.\n\n"
+    " LiveKit participant attributes (or a participant object or webhook holding them)."
+    f" Values of headers whose name contains {_SECRET_WORDS} are masked.\n\n"
     "Exit status: 0 when every expectation is met (with none given: the call can be linked,"
-    " by a SIP Call-ID or else X-Result-Id / X-Correlation-Id), 1 when one is not, 2 when"
-    " the payload cannot be read or an option is invalid. See docs/correlation.md."
+    " by a SIP Call-ID or else an X-Result-Id / X-Correlation-Id of 32 hex or 26 base32"
+    " characters), 1 when one is not, 2 when the payload cannot be read or an option is"
+    " invalid. See docs/correlation.md."
 )
 
 

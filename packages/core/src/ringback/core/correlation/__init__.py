@@ -9,12 +9,15 @@ from .extract import extract_correlation
 from .headers import HeaderError, canonical_header_name, check_header
 from .model import Correlation
 from .provider import Provider
+from .result_ids import canonical_result_id, is_result_id
 
 __all__ = [
     "Correlation",
     "HeaderError",
     "Provider",
     "canonical_header_name",
+    "canonical_result_id",
     "check_header",
     "extract_correlation",
+    "is_result_id",
 ]

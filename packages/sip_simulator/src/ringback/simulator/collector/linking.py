@@ -19,12 +19,13 @@ other call is the agent's side. Both attach to the same result under those two r
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+from ringback.core.correlation import canonical_result_id as core_canonical_result_id
 
 SIMULATION_KEY = "simulation"
 """The `general_meta_data_raw` key holding simulation details on the caller side."""
@@ -38,9 +39,6 @@ CORRELATION_ID_HEADER = "X-Correlation-Id"
 
 MAX_REF_CHARS = 256
 MAX_SIP_CALL_ID_CHARS = 1024
-
-_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
-_BASE32_26 = re.compile(r"[0-9A-Za-z]{26}")
 
 
 class LinkedBy(str, Enum):
@@ -59,15 +57,9 @@ def new_result_id() -> str:
 
 def canonical_result_id(value: object) -> str | None:
     """The comparable form of a result id (hex lower-cased, base32 upper-cased), or None
-    when `value` is not 32 hex or 26 base32 characters."""
-    if not isinstance(value, str):
-        return None
-    value = value.strip()
-    if _HEX32.fullmatch(value):
-        return value.lower()
-    if _BASE32_26.fullmatch(value):
-        return value.upper()
-    return None
+    when `value` is not 32 hex or 26 base32 characters (the rule `ringback doctor` applies
+    too: `ringback.core.correlation.canonical_result_id`)."""
+    return core_canonical_result_id(value)
 
 
 def require_result_id(value: str) -> str:

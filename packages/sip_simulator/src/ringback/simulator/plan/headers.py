@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ringback.core.correlation import HeaderError, canonical_header_name, check_header
+from ringback.core.secrets import is_secret_name, masked
 from ringback.simulator.suite.models import Transport
 
 RESERVED = ("X-Run-Id", "X-Scenario-Id", "X-Result-Id", "X-Correlation-Id")
@@ -16,8 +17,6 @@ UDP_HEADER_BUDGET = 700
 """Bytes of X- headers that still let the INVITE, SDP included, fit a 1,300-byte UDP datagram
 (RFC 3261 §18.1.1 moves larger requests to TCP, which a UDP-only endpoint never sees)."""
 STREAM_HEADER_BUDGET = 8_192
-
-_SECRET_WORDS = ("auth", "token", "secret", "password", "passwd", "key", "session", "cookie")
 
 
 class HeaderPlanError(ValueError):
@@ -78,11 +77,19 @@ def invite_headers(
 
 
 def is_secret_header(name: str) -> bool:
-    """Whether a header's value should be masked when shown (tokens, keys, passwords)."""
-    lowered = name.lower()
-    return any(word in lowered for word in _SECRET_WORDS)
+    """Whether a header's value should be masked when shown (`ringback.core.secrets`, the
+    rule `ringback doctor` and `ringback-sim verify` use too)."""
+    return is_secret_name(name)
 
 
-def masked(headers: Mapping[str, str]) -> dict[str, str]:
-    """Headers for display: secret-looking values replaced by `***`."""
-    return {k: ("***" if is_secret_header(k) else v) for k, v in headers.items()}
+__all__ = [
+    "MAX_NAME_CHARS",
+    "MAX_VALUE_BYTES",
+    "RESERVED",
+    "STREAM_HEADER_BUDGET",
+    "UDP_HEADER_BUDGET",
+    "HeaderPlanError",
+    "invite_headers",
+    "is_secret_header",
+    "masked",
+]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,8 +53,17 @@ class LoadedSuite:
     warnings: list[str] = field(default_factory=list)
 
 
-def load_suite(path: str | Path, *, env: Mapping[str, str] | None = None) -> LoadedSuite:
-    """Read and validate a suite file. Raises `SuiteError` naming file, line and field."""
+def load_suite(
+    path: str | Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    unset_allowed_in: Collection[str] = (),
+) -> LoadedSuite:
+    """Read and validate a suite file. Raises `SuiteError` naming file, line and field.
+
+    `unset_allowed_in` names top-level sections (e.g. ``("agent",)`` when the endpoint is
+    never dialled) where a `${VAR}` whose variable is not set is left as written instead of
+    being an error."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -62,11 +71,23 @@ def load_suite(path: str | Path, *, env: Mapping[str, str] | None = None) -> Loa
         raise SuiteError(
             [Problem(str(path), None, None, "", f"cannot read: {exc.strerror}")]
         ) from exc
-    return parse_suite(text, name=str(path), env=os.environ if env is None else env)
+    return parse_suite(
+        text,
+        name=str(path),
+        env=os.environ if env is None else env,
+        unset_allowed_in=unset_allowed_in,
+    )
 
 
-def parse_suite(text: str, *, name: str = "<suite>", env: Mapping[str, str]) -> LoadedSuite:
-    """Validate suite YAML `text` (`name` is used in messages)."""
+def parse_suite(
+    text: str,
+    *,
+    name: str = "<suite>",
+    env: Mapping[str, str],
+    unset_allowed_in: Collection[str] = (),
+) -> LoadedSuite:
+    """Validate suite YAML `text` (`name` is used in messages); `unset_allowed_in` as for
+    `load_suite`."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
@@ -94,7 +115,7 @@ def parse_suite(text: str, *, name: str = "<suite>", env: Mapping[str, str]) -> 
         raise SuiteError([Problem(name, 1, 1, "", "a suite is a mapping (name:, agent:, ...)")])
 
     missing: list[Problem] = []
-    data = _substitute(data, (), env, missing, marks, name)
+    data = _substitute(data, (), env, missing, marks, name, frozenset(unset_allowed_in))
     if missing:
         raise SuiteError(missing)
     cross: list[tuple[Loc, str]] = []
@@ -147,12 +168,20 @@ def _substitute(
     missing: list[Problem],
     marks: dict[Loc, tuple[int, int]],
     name: str,
+    allowed: frozenset[str] = frozenset(),
 ) -> Any:
-    """Replace `${VAR}` / `${VAR:-default}` in every string."""
+    """Replace `${VAR}` / `${VAR:-default}` in every string; an unset variable is a problem,
+    unless under a top-level key in `allowed`, where the reference is left as written."""
     if isinstance(value, dict):
-        return {k: _substitute(v, (*loc, k), env, missing, marks, name) for k, v in value.items()}
+        return {
+            k: _substitute(v, (*loc, k), env, missing, marks, name, allowed)
+            for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_substitute(v, (*loc, i), env, missing, marks, name) for i, v in enumerate(value)]
+        return [
+            _substitute(v, (*loc, i), env, missing, marks, name, allowed)
+            for i, v in enumerate(value)
+        ]
     if not isinstance(value, str) or "${" not in value:
         return value
 
@@ -162,6 +191,8 @@ def _substitute(
             return env[var]
         if default is not None:
             return default
+        if loc and loc[0] in allowed:
+            return match[0]
         line, column = _mark(loc, marks)
         missing.append(
             Problem(

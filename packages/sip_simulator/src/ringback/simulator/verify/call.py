@@ -26,8 +26,22 @@ from ringback.simulator.dial.dialer import (
     sip_request,
 )
 from ringback.simulator.dial.failures import DialFailure, classify
+from ringback.simulator.dial.outcome import FailureKind
 from ringback.simulator.dial.participants import end_call, get_sip_participant
 from ringback.simulator.plan import PlannedCall
+
+from .diagnosis import LIVEKIT_SILENT, UnknownCallId
+
+READ_GRANT_FIX = (
+    "Use an API key with the roomAdmin grant: Ringback reads the dialled Call-ID from the SIP "
+    "participant (GetParticipant, attribute sip.callIDFull); until then the call links only by "
+    "its X- headers."
+)
+HUNG_UP_FIX = (
+    "Keep the agent on the line for a few seconds after it answers (it hung up before the "
+    "participant could be read), then run verify again; until then the call links only by its "
+    "X- headers."
+)
 
 
 @dataclass
@@ -41,6 +55,12 @@ class VerifyCall:
     livekit_call_id: str | None = None
     held_s: float | None = None
     ended_by_agent: bool = False
+    reads: int = 0
+    """How many times the SIP participant was read."""
+    read_failure: DialFailure | None = None
+    """Why reading the SIP participant failed (e.g. a key without roomAdmin)."""
+    native_call_id: str | None = None
+    """What `sip.callIDFull` held when it was a provider-native id."""
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -48,16 +68,44 @@ class VerifyCall:
         return self.answered_after_s is not None
 
     def note(self, participant: proto_models.ParticipantInfo) -> None:
+        self.reads += 1
         full = participant.attributes.get(CALL_ID_ATTRIBUTE)
         if full and self.sip_call_id is None:
             kind = native_id_kind(full)
             if kind is None:
                 self.sip_call_id = full
-            elif not self.warnings:
+            elif self.native_call_id is None:
+                self.native_call_id = kind
                 self.warnings.append(f"{CALL_ID_ATTRIBUTE} holds {kind}, not a SIP Call-ID")
         self.livekit_call_id = self.livekit_call_id or (
             participant.attributes.get(LIVEKIT_ID_ATTRIBUTE) or None
         )
+
+    def unknown_call_id(self) -> UnknownCallId:
+        """Why `sip_call_id` is None: the participant could not be read, the agent hung up
+        before it was, or LiveKit did not report `sip.callIDFull`."""
+        if self.read_failure is not None:
+            refused = self.read_failure.kind is FailureKind.LIVEKIT_ACCESS
+            return UnknownCallId(
+                f"Ringback could not read the SIP participant to learn it "
+                f"({self.read_failure.reason})",
+                READ_GRANT_FIX
+                if refused
+                else "Check the connection to LIVEKIT_URL and run verify again.",
+            )
+        if self.reads == 0 and self.ended_by_agent:
+            return UnknownCallId(
+                "the agent hung up before Ringback could read the SIP participant "
+                f"({CALL_ID_ATTRIBUTE})",
+                HUNG_UP_FIX,
+            )
+        if self.native_call_id is not None:
+            return UnknownCallId(
+                f"LiveKit's {CALL_ID_ATTRIBUTE} held {self.native_call_id}, not the dialled "
+                "Call-ID",
+                LIVEKIT_SILENT.fix,
+            )
+        return LIVEKIT_SILENT
 
 
 async def place_test_call(
@@ -88,8 +136,10 @@ async def place_test_call(
     except (api.ServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
         if not result.answered:
             result.failure = classify(exc)
-        else:
-            result.warnings.append(f"lost track of the call: {classify(exc).reason}")
+        else:  # reading the participant failed
+            result.read_failure = classify(exc)
+            if result.sip_call_id is not None:  # else `unknown_call_id` says it
+                result.warnings.append(f"lost track of the call: {result.read_failure.reason}")
     finally:
         await end_call(lkapi, call, result.warnings, hang_up=up)
     if result.sip_call_id and on_call_id is not None:

@@ -8,6 +8,7 @@ endpoint options or environment), 130 interrupted.
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections.abc import Awaitable, Callable
 from enum import Enum
@@ -148,6 +149,7 @@ def verify_command(
     """Verify an agent end to end: LiveKit credentials, the outbound trunk, one short call
     answered, the call synced back to the collector, and its SIP Call-ID and X- headers intact.
     Each failure says what to change."""
+    from .checklist import Checklist
     from .inputs import (
         EndpointOptions,
         check_transport_options,
@@ -155,10 +157,12 @@ def verify_command(
         livekit_connection,
         load_suite_file,
     )
-    from .render import redact, render
+    from .render import redact, redact_steps, render, step_lines
+    from .sip import STEPS as SIP_STEPS
     from .sip import SipOptions, verify_sip
     from .sync_steps import SyncSettings
     from .target import VerifyConfigError, verify_target
+    from .text import STEPS as TEXT_STEPS
     from .text import TextOptions, verify_text
 
     out, err = Console(), Console(stderr=True)
@@ -167,12 +171,13 @@ def verify_command(
         sip_uri, sip_transport, username, password, phone_number, trunk_id, caller_number
     )
     secrets: list[str | None] = []
+    checklist = Checklist(TEXT_STEPS if text else SIP_STEPS)
     flow: Flow
     try:
         check_transport_options(
             text, given, agent=agent, agent_llm=agent_llm, agent_name=agent_name
         )
-        suite, warnings = load_suite_file(suite_file)
+        suite, warnings = load_suite_file(suite_file, text=text)
         for warning in warnings:
             _say(err, f"warning: {warning}")
         endpoint = None if text else given.endpoint(_ask if sys.stdin.isatty() else None)
@@ -186,7 +191,7 @@ def verify_command(
             options = TextOptions(agent=agent, agent_llm=agent_llm, agent_name=agent_name)
 
             async def flow(collector: Collector) -> VerifyReport:
-                return await verify_text(target, options, collector, sync=sync)
+                return await verify_text(target, options, collector, sync=sync, checklist=checklist)
 
         else:
             connection = livekit_connection()
@@ -196,13 +201,25 @@ def verify_command(
             )
 
             async def flow(collector: Collector) -> VerifyReport:
-                return await verify_sip(target, connection, collector, options=sip, sync=sync)
+                return await verify_sip(
+                    target, connection, collector, options=sip, sync=sync, checklist=checklist
+                )
 
         report = asyncio.run(_with_collector(flow))
     except VerifyConfigError as exc:
+        if as_json:
+            print(json.dumps({"error": str(exc)}, indent=2))
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
+        decided = redact_steps(checklist.steps, [*secrets, *delivery_keys()])
+        if as_json:
+            steps = [step.model_dump(mode="json") for step in decided]
+            print(json.dumps({"error": "interrupted", "steps": steps}, indent=2))
+        else:
+            for step in decided:
+                for line in step_lines(step):
+                    _say(out, line)
         _say(err, "interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     report = redact(report, [*secrets, *delivery_keys()])

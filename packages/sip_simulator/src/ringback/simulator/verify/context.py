@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from ringback.core.secrets import masked
 from ringback.simulator.collector.store import Store
-from ringback.simulator.plan import masked
 
 from .models import VerifyReport
 from .target import VerifyTarget

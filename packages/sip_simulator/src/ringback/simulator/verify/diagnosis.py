@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ringback.core.correlation import canonical_header_name
-from ringback.core.correlation.diagnosis.advice import ProviderAdvice, advice_for
+from ringback.core.correlation.diagnosis.advice import ProviderAdvice, advice_for, hop_fix
 from ringback.core.correlation.native import native_id_kind
-from ringback.simulator.plan.headers import RESERVED, is_secret_header
+from ringback.core.secrets import is_secret_name
+from ringback.simulator.plan.headers import RESERVED
 
 from .models import Finding, Shape, doc
 
@@ -30,6 +31,22 @@ _NESTED_FIX = (
 
 
 @dataclass(frozen=True)
+class UnknownCallId:
+    """Why the dialled Call-ID is not known, and what to change."""
+
+    reason: str
+    fix: str
+
+
+LIVEKIT_SILENT = UnknownCallId(
+    "LiveKit never reported the dialled one (participant attribute sip.callIDFull)",
+    "Use a LiveKit SIP version that reports sip.callIDFull on outbound calls (LiveKit Cloud "
+    "does); until then the call links only by its X- headers.",
+)
+"""The reason when the participant was read but carried no `sip.callIDFull`."""
+
+
+@dataclass(frozen=True)
 class Expected:
     """What the verify call carried."""
 
@@ -38,6 +55,8 @@ class Expected:
     headers: Mapping[str, str]
     livekit_call_id: str | None = None
     """LiveKit's `SCL_` id of the dialled call."""
+    unknown: UnknownCallId = LIVEKIT_SILENT
+    """Why `sip_call_id` is None, when it is."""
 
 
 @dataclass(frozen=True)
@@ -183,13 +202,24 @@ def _call_id_finding(
         )
     if synced is None:
         return _missing_call_id(body, observed, dialled)
+    if synced != dialled and (own := _listed_native_id(observed, synced)) is not None:
+        advice = advice_for(family or _family(own))
+        key = own.path.rsplit(".native_ids.", 1)[-1]
+        detail = (
+            f"sip_call_id holds {synced!r}, the call's own {key} (a provider-native id, listed "
+            "in general_meta_data_raw.correlation.native_ids), not the SIP Call-ID"
+        )
+        if dialled:
+            detail += f"; the dialled Call-ID was {dialled!r}"
+        return Finding(
+            shape=Shape.PROVIDER_ID, detail=detail, fix=advice.call_id, docs=_docs(advice)
+        )
     if dialled is None:
         return Finding(
             shape=Shape.CALL_ID_UNKNOWN,
-            detail=f"the agent synced Call-ID {synced!r}, but LiveKit never reported the "
-            "dialled one (participant attribute sip.callIDFull), so they cannot be compared",
-            fix="Use a LiveKit SIP version that reports sip.callIDFull on outbound calls "
-            "(LiveKit Cloud does); until then the call links only by its X- headers.",
+            detail=f"the agent synced Call-ID {synced!r}, but {expected.unknown.reason}, so "
+            "they cannot be compared",
+            fix=expected.unknown.fix,
             docs=[doc("livekit")],
         )
     if synced == dialled:
@@ -197,15 +227,26 @@ def _call_id_finding(
     advice = advice_for(family)
     detail = f"the agent synced Call-ID {synced!r}, not the dialled {dialled!r}"
     paths = where_found(body, dialled)
-    if observed.header("X-CID") == dialled:
+    x_cid = observed.header("X-CID")
+    if x_cid == dialled:
         detail += " (the X-CID header carries the dialled one: report it as the Call-ID)"
     elif paths:
         detail += f" (the dialled one is in the body at {', '.join(paths)})"
     return Finding(
         shape=Shape.DIFFERENT_CALL_ID,
         detail=detail + ": the Call-ID was regenerated on the way, as after a hop",
-        fix=advice.hop,
+        fix=hop_fix(advice, x_cid, dialled),
         docs=[doc(anchor) for anchor in advice.hop_anchors],
+    )
+
+
+def _listed_native_id(observed: Observed, value: str) -> NativeId | None:
+    """The native id the synced call itself lists (its correlation's `native_ids`) with
+    this value, if any: a provider-native id of any shape (Plivo's CallUUID, Exotel's
+    call_sid)."""
+    return next(
+        (n for n in observed.native_ids if n.value == value and ".native_ids." in n.path),
+        None,
     )
 
 
@@ -263,7 +304,7 @@ def _header_findings(
         elif not _same(name, sent, got):
             altered.append(
                 f"{name} (value differs; not shown)"
-                if is_secret_header(name)
+                if is_secret_name(name)
                 else f"{name} (sent {sent!r}, synced {got!r})"
             )
     findings: list[Finding] = []
@@ -272,7 +313,7 @@ def _header_findings(
         nested = {
             name: paths
             for name in missing
-            if not is_secret_header(name) and (paths := where_found(body, _get(expected, name)))
+            if not is_secret_name(name) and (paths := where_found(body, _get(expected, name)))
         }
         if len(missing) == len(expected.headers):
             detail = f"none of the {len(missing)} X- headers the INVITE carried came back"
@@ -306,4 +347,4 @@ def _get(expected: Expected, name: str) -> str:
     return ""
 
 
-__all__ = ["Expected", "Observed", "diagnose", "where_found"]
+__all__ = ["LIVEKIT_SILENT", "Expected", "Observed", "UnknownCallId", "diagnose", "where_found"]

@@ -76,14 +76,16 @@ def check_transport_options(
         raise VerifyConfigError(error)
 
 
-def load_suite_file(path: Path | None) -> tuple[Suite | None, list[str]]:
-    """The suite and its warnings; a bad file lists every problem with its line."""
+def load_suite_file(path: Path | None, *, text: bool = False) -> tuple[Suite | None, list[str]]:
+    """The suite and its warnings; a bad file lists every problem with its line. With
+    `text`, the endpoint is never dialled, so its `${VAR}`s (`${AGENT_SIP_PASSWORD}`) need
+    not be set."""
     if path is None:
         return None, []
     from ringback.simulator.suite import SuiteError, load_suite
 
     try:
-        loaded = load_suite(path)
+        loaded = load_suite(path, unset_allowed_in=("agent",) if text else ())
     except SuiteError as exc:
         raise VerifyConfigError("\n".join(str(p) for p in exc.problems)) from None
     return loaded.suite, loaded.warnings
@@ -102,15 +104,26 @@ def livekit_connection() -> LiveKitConnection:
 
 async def open_collector() -> Collector:
     """The collector's store (RINGBACK_COLLECTOR_DATABASE_URL) and workspace
-    (RINGBACK_WORKSPACE_ID), as `ringback-sim run` uses them."""
+    (RINGBACK_WORKSPACE_ID), as `ringback-sim run` uses them. A SQLite file that does not
+    exist is an error, not a new empty database nothing would ever sync to."""
     from sqlalchemy.engine import make_url
 
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.collector.store import Store, database_url
-    from ringback.simulator.collector.store.engine import describe
+    from ringback.simulator.collector.store.engine import describe, is_sqlite, sqlite_path
 
     url = database_url(CollectorSettings().database_url)
+    if is_sqlite(url):
+        try:
+            path = sqlite_path(url)
+        except ValueError:
+            path = None  # in memory: Store.open says what is wrong
+        if path is not None and not path.is_file():
+            raise VerifyConfigError(
+                f"no collector database at {path}: start `ringback-sim serve` (or check "
+                "RINGBACK_COLLECTOR_DATABASE_URL)"
+            )
     try:
         store = await Store.open(url)
     except Exception as exc:

@@ -4,6 +4,7 @@ one short call to the agent is answered (a SIP failure explained in words)."""
 from __future__ import annotations
 
 import aiohttp
+from google.protobuf.message import DecodeError
 from livekit import api
 from livekit.protocol import room as proto_room
 
@@ -15,11 +16,16 @@ from ringback.simulator.suite.models import AgentEndpoint
 
 from .call import VerifyCall
 from .checklist import Checklist
+from .diagnosis import LIVEKIT_SILENT
 from .models import StepId
 
 PROBE_ROOM = "ringback-verify-probe"
 """Listing rooms by this name is the cheapest authenticated request (it never exists)."""
 _UNREACHABLE = (aiohttp.ClientError, OSError, TimeoutError)
+_NOT_LIVEKIT = (
+    "Check LIVEKIT_URL is your LiveKit project's URL, e.g. wss://my-project.livekit.cloud (or "
+    "http://host:7880 for a self-hosted server)."
+)
 _GRANTS = (
     "Use an API key with the grants Ringback needs: roomList, roomCreate and roomAdmin for "
     "rooms, sip.admin for trunks and sip.call to dial (LiveKit Cloud project keys have all)."
@@ -54,8 +60,7 @@ async def check_credentials(
         return checklist.failed(
             StepId.CREDENTIALS,
             f"{url} answered, but not as the LiveKit server API ({exc.code}: {exc.message})",
-            "Check LIVEKIT_URL is your LiveKit project's URL, e.g. "
-            "wss://my-project.livekit.cloud (or http://host:7880 for a self-hosted server).",
+            _NOT_LIVEKIT,
         )
     except _UNREACHABLE as exc:
         return checklist.failed(
@@ -63,6 +68,17 @@ async def check_credentials(
             f"could not reach LIVEKIT_URL {url}: {type(exc).__name__}: {exc}",
             "Check LIVEKIT_URL (e.g. wss://my-project.livekit.cloud) and that this machine can "
             "reach it (DNS, proxy, firewall).",
+        )
+    except Exception as exc:  # e.g. a web page that answers 200: a protobuf DecodeError
+        why = (
+            "its answer does not decode as a LiveKit response"
+            if isinstance(exc, DecodeError)
+            else f"{type(exc).__name__}: {exc}"
+        )
+        return checklist.failed(
+            StepId.CREDENTIALS,
+            f"{url}: this URL did not answer as the LiveKit server API ({why})",
+            _NOT_LIVEKIT,
         )
     return checklist.passed(StepId.CREDENTIALS, f"{url} accepted the API key and secret")
 
@@ -150,8 +166,10 @@ def check_answered(checklist: Checklist, call: VerifyCall, *, ringing_timeout_s:
     parts = [f"answered after {call.answered_after_s:.1f} s"]
     if call.sip_call_id:
         parts.append(f"Call-ID {call.sip_call_id}")
-    else:
+    elif (unknown := call.unknown_call_id()) is LIVEKIT_SILENT:
         parts.append("LiveKit did not report its Call-ID (sip.callIDFull)")
+    else:
+        parts.append(f"the Call-ID is unknown: {unknown.reason}")
     if call.livekit_call_id:
         parts.append(f"LiveKit id {call.livekit_call_id}")
     held = f"{call.held_s:.1f} s" if call.held_s is not None else "briefly"

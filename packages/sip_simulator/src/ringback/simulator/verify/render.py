@@ -3,7 +3,7 @@ redaction every output goes through."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .models import Finding, Shape, Step, StepStatus, VerifyReport
@@ -22,12 +22,11 @@ LABEL = {
 }
 
 
-def redact(report: VerifyReport, secrets: Iterable[str | None]) -> VerifyReport:
-    """`report` with every occurrence of a secret (SIP password, API secrets and keys)
-    replaced by `***`, wherever a server or exception message may have echoed it."""
+def _cleaner(secrets: Iterable[str | None]) -> Callable[[Any], Any] | None:
+    """A function replacing every secret in a JSON-ready value by `***` (None: no secret)."""
     hidden = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_CHARS}, key=len, reverse=True)
     if not hidden:
-        return report
+        return None
 
     def clean(value: Any) -> Any:
         if isinstance(value, str):
@@ -40,7 +39,24 @@ def redact(report: VerifyReport, secrets: Iterable[str | None]) -> VerifyReport:
             return [clean(v) for v in value]
         return value
 
+    return clean
+
+
+def redact(report: VerifyReport, secrets: Iterable[str | None]) -> VerifyReport:
+    """`report` with every occurrence of a secret (SIP password, API secrets and keys)
+    replaced by `***`, wherever a server or exception message may have echoed it."""
+    clean = _cleaner(secrets)
+    if clean is None:
+        return report
     return VerifyReport.model_validate(clean(report.model_dump(mode="json", exclude={"ok"})))
+
+
+def redact_steps(steps: Iterable[Step], secrets: Iterable[str | None]) -> list[Step]:
+    """`steps` redacted as `redact` does a report (for the steps of an interrupted run)."""
+    clean = _cleaner(secrets)
+    if clean is None:
+        return list(steps)
+    return [Step.model_validate(clean(step.model_dump(mode="json"))) for step in steps]
 
 
 def _finding_lines(finding: Finding) -> Iterator[str]:
@@ -50,7 +66,8 @@ def _finding_lines(finding: Finding) -> Iterator[str]:
         yield f"      see: {', '.join(finding.docs)}"
 
 
-def _step_lines(step: Step) -> Iterator[str]:
+def step_lines(step: Step) -> Iterator[str]:
+    """One step as lines: its mark, title and detail, then a failure's fix and findings."""
     yield f"{MARK[step.status]} {step.title}: {step.detail}"
     if step.status is not StepStatus.FAILED:
         return
@@ -71,7 +88,7 @@ def render(report: VerifyReport) -> list[str]:
     )
     lines.append(f"  collector {report.collector}, workspace {report.workspace_id}")
     for step in report.steps:
-        lines.extend(_step_lines(step))
+        lines.extend(step_lines(step))
     counts = {status: sum(1 for s in report.steps if s.status is status) for status in StepStatus}
     total = len(report.steps)
     if report.ok:
@@ -84,4 +101,4 @@ def render(report: VerifyReport) -> list[str]:
     return lines
 
 
-__all__ = ["redact", "render"]
+__all__ = ["redact", "redact_steps", "render", "step_lines"]

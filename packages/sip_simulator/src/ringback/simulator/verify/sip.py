@@ -58,9 +58,11 @@ async def verify_sip(
     *,
     options: SipOptions,
     sync: SyncSettings,
+    checklist: Checklist | None = None,
 ) -> VerifyReport:
-    """Run the SIP steps in order; the ones after a failure are skipped."""
-    checklist = Checklist(STEPS)
+    """Run the SIP steps in order; the ones after a failure are skipped. `checklist` (a
+    `Checklist(STEPS)`) holds the steps decided so far, should the run be interrupted."""
+    checklist = checklist if checklist is not None else Checklist(STEPS)
     report = new_report(target, collector, "sip")
     suite, call, endpoint = target.suite, target.call, target.endpoint
     ringing = options.ringing_timeout_s or suite.run.ringing_timeout.total_seconds()
@@ -100,7 +102,12 @@ async def verify_sip(
             report.dialled_sip_call_id = placed.sip_call_id
             report.livekit_call_id = placed.livekit_call_id
             if check_answered(checklist, placed, ringing_timeout_s=ringing):
-                expected = Expected(placed.sip_call_id, call.headers, placed.livekit_call_id)
+                expected = Expected(
+                    placed.sip_call_id,
+                    call.headers,
+                    placed.livekit_call_id,
+                    unknown=placed.unknown_call_id(),
+                )
                 linked, candidate = await check_sync(
                     checklist, registration, expected, sync, not_synced=not_synced(collector)
                 )

@@ -18,6 +18,15 @@ MAX_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
+class Candidate:
+    """An unlinked agent-side call that arrived while verify waited."""
+
+    call: StoredCall
+    mentions: int
+    """How many of the verify call's ids its body mentions (0: nothing ties it to it)."""
+
+
+@dataclass(frozen=True)
 class Registration:
     """The verify run and result, and the newest call stored before the call was placed."""
 
@@ -51,7 +60,7 @@ class Registration:
                 return None, time.monotonic() - started
             await asyncio.sleep(min(poll_interval_s, remaining))
 
-    async def candidates(self, evidence: Sequence[str | None]) -> list[StoredCall]:
+    async def candidates(self, evidence: Sequence[str | None]) -> list[Candidate]:
         """Agent-side calls that arrived since the call started and link to nothing, the
         likeliest first: those mentioning more of `evidence` (ids of this call), then the
         newest."""
@@ -67,11 +76,12 @@ class Registration:
                 found.append(call)
         wanted = [e.lower() for e in evidence if e]
 
-        def score(call: StoredCall) -> tuple[int, int]:
+        def mentions(call: StoredCall) -> int:
             text = json.dumps(call.body).lower()
-            return sum(1 for e in wanted if e in text), call.id
+            return sum(1 for e in wanted if e in text)
 
-        return sorted(found, key=score, reverse=True)
+        scored = [Candidate(call, mentions(call)) for call in found]
+        return sorted(scored, key=lambda c: (c.mentions, c.call.id), reverse=True)
 
     async def finish(self) -> None:
         await self.store.finish_run(self.workspace_id, self.call.run_id)
@@ -98,4 +108,4 @@ async def register(
     return Registration(store, workspace_id, call, newest[0].id if newest else 0)
 
 
-__all__ = ["MAX_CANDIDATES", "Registration", "register"]
+__all__ = ["MAX_CANDIDATES", "Candidate", "Registration", "register"]

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ringback.core.secrets import masked
 from ringback.simulator.collector.store import StoredCall
-from ringback.simulator.plan import masked
 
 from .checklist import Checklist
 from .diagnosis import Expected, diagnose
 from .models import Finding, Shape, StepId, SyncedCall
-from .store import Registration
+from .store import Candidate, Registration
+
+MAX_NAMED = 5
+"""Unrelated calls named, at most, when nothing links."""
 
 
 @dataclass(frozen=True)
@@ -72,8 +75,15 @@ async def check_sync(
         )
         return None, None
     best = candidates[0]
+    if best.mentions == 0:
+        checklist.failed(
+            StepId.SYNC,
+            f"{nothing}; {_unrelated(candidates)}",
+            findings=[not_synced, *_if_verify_call(best.call, expected)],
+        )
+        return None, None
     others = f" ({len(candidates)} arrived; the likeliest shown)" if len(candidates) > 1 else ""
-    findings = diagnose(best.body, expected) or [
+    findings = diagnose(best.call.body, expected) or [
         Finding(
             shape=Shape.NOT_SYNCED,
             detail="it carries the verify call's ids but was not linked yet",
@@ -82,11 +92,34 @@ async def check_sync(
     ]
     checklist.failed(
         StepId.SYNC,
-        f"{nothing}; an unlinked call arrived instead: {best.call_id!r} from agent "
-        f"{best.agent_id}{others}, which does not link because",
+        f"{nothing}; an unlinked call arrived instead: {best.call.call_id!r} from agent "
+        f"{best.call.agent_id}{others}, which does not link because",
         findings=findings,
     )
-    return None, best
+    return None, best.call
+
+
+def _unrelated(candidates: list[Candidate]) -> str:
+    """The calls that arrived meanwhile mentioning none of the verify call's ids, as a hint
+    (newest first, ids only)."""
+    ids = [repr(c.call.call_id) for c in candidates[:MAX_NAMED]]
+    more = len(candidates) - len(ids)
+    named = ", ".join(ids) + (f" and {more} more" if more > 0 else "")
+    calls = "call" if len(candidates) == 1 else "calls"
+    return (
+        f"{len(candidates)} unrelated {calls} arrived meanwhile, mentioning none of its ids "
+        f"(newest first: {named})"
+    )
+
+
+def _if_verify_call(call: StoredCall, expected: Expected) -> list[Finding]:
+    """The diagnosis of `call`, each finding labelled as holding only if it is the verify
+    call."""
+    prefix = f"if {call.call_id!r} (agent {call.agent_id}) is the verify call, "
+    return [
+        finding.model_copy(update={"detail": prefix + finding.detail})
+        for finding in diagnose(call.body, expected)
+    ]
 
 
 def check_correlation(checklist: Checklist, call: StoredCall, expected: Expected) -> bool:

@@ -56,8 +56,32 @@ class TextOptions:
     or function name)."""
 
 
-def check_agent(checklist: Checklist, options: TextOptions, llm: Any) -> AgentFactory | None:
-    """Step 1: the reference imports and makes an `Agent`."""
+INFERENCE_ENV = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
+NO_INFERENCE_FIX = (
+    "Pass --agent-llm MODEL or give the agent an llm=: a model string (the suite's caller.llm "
+    "included) runs on LiveKit Inference, which needs LIVEKIT_URL, LIVEKIT_API_KEY and "
+    "LIVEKIT_API_SECRET; an llm= such as openai.LLM() uses its own provider's key."
+)
+
+
+def fallback_llm(options: TextOptions, suite_llm: str, *, suite_given: bool) -> str:
+    """Which LLM an agent without its own gets, and why, in words."""
+    llm = options.agent_llm
+    if llm is not None and not isinstance(llm, str):
+        return f"the {type(llm).__name__} given as its LLM"
+    needs = f"it needs {', '.join(INFERENCE_ENV)} and makes billed calls to that project"
+    if llm is not None:
+        return f"{llm} from --agent-llm, a LiveKit Inference model ({needs})"
+    whose = "the suite's caller.llm" if suite_given else "the default caller LLM"
+    return f"{suite_llm}, {whose}, a LiveKit Inference model ({needs}; --agent-llm picks another)"
+
+
+def check_agent(
+    checklist: Checklist, options: TextOptions, fallback: str
+) -> tuple[AgentFactory | None, bool]:
+    """Step 1: the reference imports and makes an `Agent`. Returns the factory (None on
+    failure) and whether the agent brings its own LLM; `fallback` says which LLM it gets
+    otherwise, and why."""
     checklist.start()
     try:
         factory = load_agent(options.agent)
@@ -69,7 +93,7 @@ def check_agent(checklist: Checklist, options: TextOptions, llm: Any) -> AgentFa
             "returning an Agent, or path/to/agent.py:Class; run from the folder that holds "
             "the module.",
         )
-        return None
+        return None, False
     try:
         agent = factory()
     except Exception as exc:
@@ -78,15 +102,21 @@ def check_agent(checklist: Checklist, options: TextOptions, llm: Any) -> AgentFa
             f"{options.agent}: making the agent failed: {type(exc).__name__}: {exc}",
             "Fix the agent's constructor: every call makes a fresh agent with no arguments.",
         )
-        return None
+        return None, False
     own = is_given(agent.llm) and agent.llm is not None
-    brain = "its own LLM" if own else f"LLM {llm if isinstance(llm, str) else type(llm).__name__}"
+    brain = "its own LLM" if own else f"no LLM of its own: the call uses {fallback}"
     checklist.passed(StepId.AGENT, f"{options.agent} makes a {type(agent).__name__} ({brain})")
-    return factory
+    return factory, own
 
 
-def check_text_call(checklist: Checklist, outcome: CallOutcome) -> bool:
-    """Step 2: the agent answered and the call ended without an error on its side."""
+def _needs_inference_credentials(reason: str) -> bool:
+    return any(name in reason for name in INFERENCE_ENV)
+
+
+def check_text_call(checklist: Checklist, outcome: CallOutcome, *, own_llm: bool = True) -> bool:
+    """Step 2: the agent answered and the call ended without an error on its side.
+    `own_llm`: whether the agent brings its own LLM (else a missing LiveKit Inference
+    credential is the likely failure)."""
     if outcome.status is CallStatus.COMPLETED and outcome.end_reason != "error":
         duration = f"{outcome.duration_s:.1f} s" if outcome.duration_s is not None else "briefly"
         detail = f"the agent answered; the call ended after {duration} ({outcome.end_reason})"
@@ -95,6 +125,8 @@ def check_text_call(checklist: Checklist, outcome: CallOutcome) -> bool:
     reason = outcome.reason or outcome.status.value
     if "sets no LLM" in reason:
         fix = "Give the agent an LLM: --agent-llm provider/model, or llm= in its constructor."
+    elif not own_llm and _needs_inference_credentials(reason):
+        fix = NO_INFERENCE_FIX
     elif outcome.status is CallStatus.FAILED:
         fix = "Fix the agent: it could not be made or started (the log has the traceback)."
     elif outcome.end_reason == "error":
@@ -141,14 +173,18 @@ async def verify_text(
     collector: Collector,
     *,
     sync: SyncSettings,
+    checklist: Checklist | None = None,
 ) -> VerifyReport:
-    """Run the text-transport steps in order; the ones after a failure are skipped."""
-    checklist = Checklist(STEPS)
+    """Run the text-transport steps in order; the ones after a failure are skipped.
+    `checklist` (a `Checklist(STEPS)`) holds the steps decided so far, should the run be
+    interrupted."""
+    checklist = checklist if checklist is not None else Checklist(STEPS)
     report = new_report(target, collector, "text")
     report.target = options.agent
     suite, call = target.suite, target.call
     llm = options.agent_llm or suite.caller.llm
-    factory = check_agent(checklist, options, llm)
+    fallback = fallback_llm(options, suite.caller.llm, suite_given=target.suite_name is not None)
+    factory, own_llm = check_agent(checklist, options, fallback)
     if factory is None:
         report.steps = checklist.finish()
         return report
@@ -173,7 +209,7 @@ async def verify_text(
                 caller_agent_name=suite.livekit.caller_agent_name,
             ),
         )
-        if check_text_call(checklist, outcome):
+        if check_text_call(checklist, outcome, own_llm=own_llm):
             settings = load_settings()
             problem = delivery_problem(outcome, settings)
             expected = Expected(dialled, call.headers)
@@ -196,11 +232,14 @@ async def verify_text(
 
 
 __all__ = [
+    "INFERENCE_ENV",
+    "NO_INFERENCE_FIX",
     "STEPS",
     "TextOptions",
     "check_agent",
     "check_text_call",
     "delivery_problem",
+    "fallback_llm",
     "not_synced",
     "verify_text",
 ]

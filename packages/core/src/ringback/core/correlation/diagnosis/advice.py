@@ -1,5 +1,6 @@
 """What Ringback tells the user about correlation: per-provider advice (one table, shared by
-`ringback doctor` and `ringback-sim verify`), fixes, labels, and secret masking."""
+`ringback doctor` and `ringback-sim verify`), fixes, labels, and secret masking (the names
+come from `ringback.core.secrets`, the one list every command uses)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from dataclasses import dataclass
 
 from ringback.core.correlation import Provider
 from ringback.core.correlation.provider import parse_provider
+from ringback.core.correlation.result_ids import RESULT_ID_SHAPE
+from ringback.core.secrets import is_secret_name
 
 from .model import Problem
 
@@ -209,6 +212,22 @@ NATIVE_EXPECTED_FIX = (
     " link with X-Correlation-Id / X-Result-Id."
 )
 REFUSED_FIX = "Send a value without line breaks, at most 1024 bytes of UTF-8."
+HOP_X_CID_CARRIES_FIX = (
+    "The payload's X-CID header carries the expected Call-ID already: report it as the"
+    " Call-ID (RingbackPlugin(sip_correlation_id=...), RingbackObserver(sip_call_id=...));"
+    " extract_correlation reads X-CID only when a payload has no Call-ID of its own."
+)
+HOP_X_CID_DIFFERS_FIX = (
+    "An X-CID header is forwarded, but it does not hold the expected Call-ID either: it was"
+    " set after the Call-ID had been regenerated. Set X-CID at the first hop, from the"
+    " Call-ID of the INVITE as it arrived there, and forward X-Result-Id / X-Correlation-Id:"
+    " they link the call whatever its Call-ID."
+)
+RESULT_ID_FIX = (
+    "Send the result id the simulator puts on the INVITE unchanged as X-Result-Id /"
+    f" X-Correlation-Id ({RESULT_ID_SHAPE}, e.g. uuid4().hex): the collector links only ids of"
+    " that shape. If a hop or a forwarder rewrote the value, make it pass it unchanged."
+)
 WRONG_VALUE_FIX = (
     "The payload may belong to another call or run, or a hop rewrote the header; check that"
     " the expected value is the one sent on this call's INVITE."
@@ -225,31 +244,21 @@ LABELS: dict[Problem, str] = {
     "header_not_read": "header where Ringback does not read it",
     "header_refused": "header refused (bad value)",
     "header_wrong_value": "header with a different value",
+    "result_id_invalid": "a result id that can never link",
 }
 
-SECRET_WORDS = (
-    "auth",
-    "token",
-    "secret",
-    "password",
-    "passwd",
-    "key",
-    "credential",
-    "cookie",
-    "signature",
-)
-"""A header whose name contains one of these (any case) has its value masked."""
+
+def hop_fix(about: ProviderAdvice, x_cid: str | None, expected: str | None) -> str:
+    """What to do about a Call-ID regenerated on the way. With an X-CID already in the
+    payload, the advice is not to forward one, but to report it (or set it earlier)."""
+    if x_cid is None or about.hop_anchors != HOP_SECTIONS:
+        return about.hop  # no X-CID yet, or the provider's own hop advice (jambonz)
+    return HOP_X_CID_CARRIES_FIX if x_cid == expected else HOP_X_CID_DIFFERS_FIX
 
 
 def see(anchor: str) -> str:
     """A link to a section of the correlation guide."""
     return f"{GUIDE}#{anchor}"
-
-
-def is_secret_name(name: str) -> bool:
-    """True when a header's name suggests its value is a secret."""
-    lowered = name.lower()
-    return any(word in lowered for word in SECRET_WORDS)
 
 
 def mask(value: str) -> str:

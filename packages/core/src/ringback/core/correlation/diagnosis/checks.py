@@ -10,6 +10,8 @@ from ringback.core.correlation import Correlation, Provider, extract_correlation
 from ringback.core.correlation.detect import detect_provider
 from ringback.core.correlation.model import NO_CALL_ID
 from ringback.core.correlation.native import native_id_kind
+from ringback.core.correlation.providers import livekit
+from ringback.core.correlation.result_ids import RESULT_ID_SHAPE, is_result_id, same_result_id
 
 from . import advice
 from .model import (
@@ -27,6 +29,9 @@ from .scan import Leaf, header_spellings, leaves, paths_holding
 _SEE_SUFFIX = re.compile(r"\s*See docs/correlation\.md#[\w-]+\.?$")
 _CALL_ID_REFUSED = "Ignored the SIP Call-ID"
 _MAX_PATHS = 3
+_RESULT_ID_HEADERS = ("X-Result-Id", "X-Correlation-Id")
+_NOT_CALL_IDS = frozenset({"livekit.sip.trunkID", "livekit.sip.ruleID"})
+"""Native ids that name a trunk or a dispatch rule, not the call."""
 
 
 def _paths(paths: Sequence[str]) -> str:
@@ -35,7 +40,7 @@ def _paths(paths: Sequence[str]) -> str:
     return f"{shown} and {more} more" if more > 0 else shown
 
 
-def _failed(base: dict[str, Any], problem: Problem, detail: str, fix: str, anchor: str) -> Check:
+def _failed(base: dict[str, Any], problem: Problem, detail: str, fix: str, *anchors: str) -> Check:
     return Check(
         **base,
         ok=False,
@@ -43,7 +48,7 @@ def _failed(base: dict[str, Any], problem: Problem, detail: str, fix: str, ancho
         label=advice.LABELS[problem],
         detail=detail,
         fix=fix,
-        see=advice.see(anchor),
+        see=", ".join(advice.see(anchor) for anchor in anchors),
     )
 
 
@@ -81,8 +86,10 @@ def _call_id_check(
         else ""
     )
     if call_id is not None:
+        assert expected is not None  # a Call-ID without an expectation passed above
         detail = f"The payload's SIP Call-ID is {call_id} (from {source}), not {expected}."
-        return _failed(base, "different_call_id", detail + where, about.hop, section)
+        fix = advice.hop_fix(about, corr.sip_headers.get("X-CID"), expected)
+        return _failed(base, "different_call_id", detail + where, fix, *about.hop_anchors)
     refused = [w for w in corr.warnings if w.startswith(_CALL_ID_REFUSED)]
     if refused:
         return _failed(
@@ -90,26 +97,51 @@ def _call_id_check(
         )
     missing = next((w for w in corr.warnings if w.startswith(NO_CALL_ID)), None)
     fix = _SEE_SUFFIX.sub("", missing) if missing else about.call_id
-    if corr.native_ids:
-        ids = ", ".join(f"{key}={value}" for key, value in corr.native_ids.items())
+    call_ids = {k: v for k, v in corr.native_ids.items() if k not in _NOT_CALL_IDS}
+    if call_ids:
+        ids = ", ".join(f"{key}={value}" for key, value in call_ids.items())
         detail = (
             f"No SIP Call-ID, only the provider's own id(s): {ids}. They identify the call"
             " inside the provider, not the INVITE, so they cannot link it."
         )
         return _failed(base, "native_id_in_place", detail + where, fix, section)
-    detail = "The payload holds no SIP Call-ID and no provider id."
+    detail = "The payload holds no SIP Call-ID and no provider id for the call."
     return _failed(base, "no_call_id", detail + where, fix, section)
 
 
 def _link_check(corr: Correlation, provider: Provider, found: list[Leaf]) -> Check:
-    """Without expectations: a SIP Call-ID, or else a result id, links the call."""
-    for field, value in (("sip_call_id", corr.sip_call_id), ("result_id", corr.result_id)):
-        if value is not None:
-            source = corr.sources.get(field)
+    """Without expectations: a SIP Call-ID, or else a result id (X-Result-Id, then
+    X-Correlation-Id, of the shape the collector links), links the call."""
+    if corr.sip_call_id is not None:
+        source = corr.sources.get("sip_call_id")
+        return Check(subject=LINK, expected=None, found=corr.sip_call_id, source=source, ok=True)
+    offered = [
+        (name, corr.sip_headers[name]) for name in _RESULT_ID_HEADERS if name in corr.sip_headers
+    ]
+    for name, value in offered:
+        if is_result_id(value):
+            source = corr.sources.get(name)
             return Check(subject=LINK, expected=None, found=value, source=source, ok=True)
+    if offered:
+        name, value = offered[0]
+        source = corr.sources.get(name)
+        base: dict[str, Any] = {"subject": LINK, "expected": None, "found": value, "source": source}
+        shown = "; ".join(f"{n} is {v!r} (from {corr.sources.get(n)})" for n, v in offered)
+        detail = (
+            f"No SIP Call-ID, and {shown}: not a valid result id ({RESULT_ID_SHAPE}), so the"
+            " collector can never link the call by it."
+        )
+        return _failed(
+            base, "result_id_invalid", detail, advice.RESULT_ID_FIX, advice.RULES_SECTION
+        )
     check = _call_id_check(corr, provider, found, None)
     detail = f"{check.detail} No X-Result-Id or X-Correlation-Id either."
     return check.model_copy(update={"subject": LINK, "detail": detail})
+
+
+def _same_value(name: str, got: str, want: str) -> bool:
+    """Header values compared the way the collector does: result ids case-insensitively."""
+    return same_result_id(got, want) if name in _RESULT_ID_HEADERS else got == want
 
 
 def _header_check(
@@ -129,7 +161,7 @@ def _header_check(
     about = advice.ADVICE[provider]
     section = about.anchor
     if value is not None:
-        if expected.value is None or value == expected.value:
+        if expected.value is None or _same_value(name, value, expected.value):
             return Check(**base, ok=True)
         detail = f"{name} is {base['found']} (from {source}), expected {want}."
         return _failed(base, "header_wrong_value", detail, advice.WRONG_VALUE_FIX, section)
@@ -140,7 +172,7 @@ def _header_check(
     if renamed:
         note = ""
         if expected.value is not None:
-            matches = any(leaf.value == expected.value for leaf in renamed)
+            matches = any(_same_value(name, leaf.value, expected.value) for leaf in renamed)
             note = " (its value matches)" if matches else " (its value differs)"
         detail = (
             f"No {name}, but found {_paths([leaf.path for leaf in renamed])}: the same name"
@@ -217,6 +249,7 @@ def diagnose(
         provider=used.value,
         detected_provider=detected.value,
         provider_given=provider is not None,
+        read_from=(livekit.attributes_path(data) or None) if used is Provider.LIVEKIT else None,
         guide=advice.see(advice.ADVICE[used].anchor),
         sip_call_id=corr.sip_call_id,
         sip_call_id_source=corr.sources.get("sip_call_id"),

@@ -19,6 +19,7 @@ Problem = Literal[
     "header_not_read",
     "header_refused",
     "header_wrong_value",
+    "result_id_invalid",
 ]
 """Which known failure shape a failed check looks like."""
 
@@ -107,6 +108,9 @@ class DoctorReport(_Frozen):
     detected_provider: str
     """What the payload's shape looks like (differs from `provider` only with --provider)."""
     provider_given: bool
+    read_from: str | None = None
+    """Where the provider's fields were read when not at the top level, e.g.
+    ``participant.attributes`` for a LiveKit ``participant_joined`` webhook."""
     guide: str
     """The provider's section of the correlation guide."""
     sip_call_id: str | None

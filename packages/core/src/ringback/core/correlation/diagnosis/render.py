@@ -18,10 +18,14 @@ def _rows(findings: list[Finding]) -> list[str]:
 
 def _provider(report: DoctorReport) -> str:
     if not report.provider_given:
-        return f"{report.provider} (detected)"
-    if report.detected_provider != report.provider:
-        return f"{report.provider} (given; the payload looks like {report.detected_provider})"
-    return f"{report.provider} (given)"
+        how = "detected"
+    elif report.detected_provider != report.provider:
+        how = f"given; the payload looks like {report.detected_provider}"
+    else:
+        how = "given"
+    if report.read_from:
+        how += f"; participant attributes read from {report.read_from}"
+    return f"{report.provider} ({how})"
 
 
 def _check(check: Check, warnings: list[str]) -> list[str]:
