@@ -204,6 +204,8 @@ async def test_a_side_that_was_not_delivered_is_a_warning_on_the_outcome(outbox_
     async with CreateCallServer(api_key="rbk_the-right-key") as server:
         refused = settings(server, outbox_dir)
         refused.ringback["api_key"] = "rbk_a-revoked-key"
+        # time for both 401s even on a loaded machine (a deadline would end the wait first)
+        refused.ringback["delivery_deadline"] = 60
         outcome = await run_text_call(one_call(), refused)
     assert outcome.status is CallStatus.COMPLETED
     assert [w.split(":", 1)[0] for w in outcome.warnings] == [

@@ -113,6 +113,8 @@ async def test_a_key_the_collector_refuses(
     collector: RunningCollector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RINGBACK_API_KEY", "rbk_not-a-key-of-this-collector")
+    # time for the 401 even on a loaded machine (a deadline would end the wait first)
+    monkeypatch.setenv("RINGBACK_DELIVERY_DEADLINE", "60")
     report = await verify(collector)
     (finding,) = step(report, StepId.SYNC).findings
     assert "the agent's side of the call" in finding.detail
