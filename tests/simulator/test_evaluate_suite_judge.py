@@ -45,8 +45,8 @@ def test_a_livekit_inference_model_needs_livekit_credentials(
 @pytest.mark.parametrize(
     ("reference", "message"),
     [
-        ("support.nowhere:LLM", "cannot import 'support.nowhere'"),
-        ("support.judges:missing", "support.judges has no 'missing'"),
+        ("support.nowhere:LLM", "no module named 'support.nowhere'"),
+        ("support.judges:missing", "support.judges has no attribute 'missing'"),
         ("support.judges:not_an_llm", "gave a str, not a livekit-agents llm.LLM"),
         (":LLM", "must be module:attr"),
     ],
@@ -158,5 +158,8 @@ async def test_a_bad_judge_stops_the_run_before_any_call(
         result = await text_run(broken, tmp_path)
         runs = await collector.store.list_runs(1)
     assert result.exit_code == 2
-    assert "error: judge.llm 'support.judges:nope': support.judges has no 'nope'" in result.output
+    assert (
+        "error: judge.llm 'support.judges:nope': support.judges has no attribute 'nope'"
+        in result.output
+    )
     assert runs == []

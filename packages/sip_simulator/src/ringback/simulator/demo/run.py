@@ -12,9 +12,9 @@ from pathlib import Path
 from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.collector.store import Store
 from ringback.simulator.dial.outcome import RunSummary
-from ringback.simulator.evaluate import RunEvaluation, evaluate_run
-from ringback.simulator.evaluate.stored import save_evaluation
+from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.plan import plan_run
+from ringback.simulator.reports import load_run, write_reports
 from ringback.simulator.suite import parse_suite
 from ringback.simulator.suite.models import Suite
 from ringback.simulator.text import TextBatchRunner, TextCallSettings
@@ -91,8 +91,8 @@ async def run_demo(directory: Path, *, with_pipecat: bool = True) -> DemoResult:
             with quiet_livekit():
                 summary = await _text_run(suite, results_dir)
             pipecat = await _pipecat_call(collector.store) if with_pipecat else None
-        evaluation = await evaluate_run(collector.store, WORKSPACE_ID, summary.run_id, suite)
-        await save_evaluation(collector.store, WORKSPACE_ID, evaluation)
+        # evaluated once, kept with the run (the collector's pages show it), reported from
+        evaluation, bodies = await load_run(collector.store, WORKSPACE_ID, summary.run_id, suite)
         sides = await _sides(collector.store, summary.run_id)
         result = DemoResult(
             collector_url=collector.url,
@@ -105,7 +105,7 @@ async def run_demo(directory: Path, *, with_pipecat: bool = True) -> DemoResult:
             sides=sides,
             pipecat=pipecat,
         )
-        result.reports = await _reports(collector.store, evaluation, directory / "reports")
+        result.reports = list(write_reports(evaluation, bodies, directory / "reports").values())
     return result
 
 
@@ -153,16 +153,6 @@ async def _sides(store: Store, run_id: str) -> list[CallSides]:
         )
         for linked in await store.list_results(WORKSPACE_ID, run_id)
     ]
-
-
-async def _reports(store: Store, evaluation: RunEvaluation, out_dir: Path) -> list[Path]:
-    """The run's reports (`ringback.simulator.reports`) in `out_dir`; none without it."""
-    try:
-        from ringback.simulator.reports import call_bodies, write_reports
-    except ImportError:
-        return []
-    bodies = await call_bodies(store, WORKSPACE_ID, evaluation.run_id)
-    return list(write_reports(evaluation, bodies, out_dir).values())
 
 
 __all__ = ["CallSides", "DemoResult", "PipecatCall", "bundled_suite", "run_demo"]

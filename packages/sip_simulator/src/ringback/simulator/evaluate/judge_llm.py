@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from livekit.agents import llm
 
+from ringback.simulator.references import UnresolvedReference, resolve, split_reference
 from ringback.simulator.suite.models import JudgeSettings
 
 
@@ -40,23 +40,16 @@ def make_judge(settings: JudgeSettings) -> llm.LLM:
 
 
 def _from_reference(reference: str, options: dict[str, Any]) -> llm.LLM:
-    module_name, _, attr = reference.partition(":")
-    if not module_name or not attr:
+    parts = split_reference(reference)
+    if parts is None:
         raise JudgeConfigError(
             f"judge.llm {reference!r} must be module:attr (e.g. livekit.plugins.openai:LLM) "
             "or a LiveKit Inference model (e.g. openai/gpt-4.1-mini)"
         )
     try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise JudgeConfigError(
-            f"judge.llm {reference!r}: cannot import {module_name!r} ({exc}); install the "
-            "plugin that provides it"
-        ) from None
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise JudgeConfigError(f"judge.llm {reference!r}: {module_name} has no {attr!r}")
-        target = getattr(target, part)
+        target = resolve(*parts)
+    except UnresolvedReference as exc:
+        raise JudgeConfigError(f"judge.llm {reference!r}: {exc}") from None
     if not callable(target):
         raise JudgeConfigError(f"judge.llm {reference!r} is not a class or a function")
     try:

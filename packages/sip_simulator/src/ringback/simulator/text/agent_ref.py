@@ -7,59 +7,18 @@ returns an `Agent`. A fresh agent is made for every call.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import inspect
-import sys
 from collections.abc import Callable
-from pathlib import Path
-from types import ModuleType
 
 from livekit.agents import Agent
+
+from ringback.simulator.references import UnresolvedReference, resolve, split_reference
 
 AgentFactory = Callable[[], Agent]
 
 
 class AgentImportError(ValueError):
     """The `--agent` reference cannot be used; the message says why and what to write."""
-
-
-def _import(module_ref: str, spec: str) -> ModuleType:
-    if module_ref.endswith(".py") or "/" in module_ref or "\\" in module_ref:
-        path = Path(module_ref)
-        if not path.is_file():
-            raise AgentImportError(f"--agent {spec}: no file {module_ref}")
-        name = f"ringback_agent_{path.stem}"
-        loader_spec = importlib.util.spec_from_file_location(name, path)
-        if loader_spec is None or loader_spec.loader is None:
-            raise AgentImportError(f"--agent {spec}: cannot load {module_ref} as Python")
-        module = importlib.util.module_from_spec(loader_spec)
-        sys.modules[name] = module
-        try:
-            loader_spec.loader.exec_module(module)
-        except Exception as exc:
-            sys.modules.pop(name, None)
-            raise AgentImportError(
-                f"--agent {spec}: importing {module_ref} failed: {type(exc).__name__}: {exc}"
-            ) from exc
-        return module
-    if "" not in sys.path and str(Path.cwd()) not in sys.path:
-        sys.path.insert(0, str(Path.cwd()))  # like `python -m`: modules in the current folder
-    try:
-        return importlib.import_module(module_ref)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_ref.startswith(exc.name):
-            raise AgentImportError(
-                f"--agent {spec}: no module named {exc.name!r} (run from the folder that holds "
-                "it, install it, or write a file path: path/to/agent.py:Class)"
-            ) from exc
-        raise AgentImportError(
-            f"--agent {spec}: importing {module_ref} failed: {type(exc).__name__}: {exc}"
-        ) from exc
-    except Exception as exc:
-        raise AgentImportError(
-            f"--agent {spec}: importing {module_ref} failed: {type(exc).__name__}: {exc}"
-        ) from exc
 
 
 def _required_parameters(target: Callable[..., object]) -> list[str]:
@@ -79,18 +38,17 @@ def load_agent(spec: str) -> AgentFactory:
     """A factory making a fresh agent per call from `module:attr`; `AgentImportError` says
     what is wrong (bad form, import failure, missing attribute, not an Agent, needs
     arguments)."""
-    module_ref, sep, attr = spec.rpartition(":")
-    if not sep or not module_ref or not attr:
+    parts = split_reference(spec)
+    if parts is None:
         raise AgentImportError(
             f"--agent {spec!r} must be module:Class (e.g. myapp.agents:Support) or "
             "path/to/agent.py:Class"
         )
-    module = _import(module_ref, spec)
-    target: object = module
-    for part in attr.split("."):
-        if not hasattr(target, part):
-            raise AgentImportError(f"--agent {spec}: {module_ref} has no attribute {attr!r}")
-        target = getattr(target, part)
+    module_ref, attr = parts
+    try:
+        target = resolve(module_ref, attr)
+    except UnresolvedReference as exc:
+        raise AgentImportError(f"--agent {spec}: {exc}") from exc
     if inspect.isclass(target):
         if not issubclass(target, Agent):
             raise AgentImportError(
