@@ -67,3 +67,62 @@ def test_other_errors() -> None:
     assert classify(asyncio.TimeoutError()).kind is FailureKind.TIMEOUT
     assert classify(aiohttp.ClientConnectionError("refused")).kind is FailureKind.LIVEKIT
     assert classify(RuntimeError("bug")).kind is FailureKind.INTERNAL
+
+
+# What livekit-sip (the stack's build) answers with no SIP status in the error's metadata,
+# word for word as tests/stack saw it.
+@pytest.mark.parametrize(
+    ("code", "message", "kind", "says"),
+    [
+        (
+            "canceled",
+            "twirp error unknown: canceled",
+            FailureKind.TIMEOUT,
+            "matched no inbound trunk",
+        ),
+        (
+            "unknown",
+            "twirp error unknown: no auth header in response",
+            FailureKind.AUTH,
+            "SIP 401/407: the agent's endpoint challenged the call",
+        ),
+        (
+            "unknown",
+            "twirp error unknown: server required auth, but no username or password was provided",
+            FailureKind.AUTH,
+            "the suite gives no credentials",
+        ),
+        (
+            "unknown",
+            "twirp error unknown: transport<TCP> dial err=dial tcp 127.0.0.1:9: connect: "
+            "connection refused",
+            FailureKind.UNREACHABLE,
+            "could not reach the agent's SIP address (connection refused)",
+        ),
+        (
+            "unknown",
+            "twirp error unknown: transport<TCP> dial err=dial tcp 10.77.0.2:5060: connect: "
+            "no route to host",
+            FailureKind.UNREACHABLE,
+            "(no route to host)",
+        ),
+        (
+            "unknown",
+            "twirp error unknown: INVITE failed: sip status: 404: Does not match Trunks",
+            FailureKind.NOT_FOUND,
+            "SIP 404: the agent's endpoint does not know the dialled user or number",
+        ),
+    ],
+)
+def test_livekit_sip_errors_in_words_are_named(
+    code: str, message: str, kind: FailureKind, says: str
+) -> None:
+    failure = classify(api.ServerError(code, message, status=500))
+    assert failure.kind is kind
+    assert says in failure.reason
+
+
+def test_an_unknown_livekit_error_stays_a_livekit_error() -> None:
+    failure = classify(api.ServerError("internal", "twirp error internal: boom", status=500))
+    assert failure.kind is FailureKind.LIVEKIT
+    assert failure.reason == "LiveKit refused the request (internal): twirp error internal: boom"

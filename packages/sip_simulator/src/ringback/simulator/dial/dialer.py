@@ -221,6 +221,7 @@ _AGENT_SIDE = frozenset(
         FailureKind.UNAVAILABLE,
         FailureKind.SERVER_ERROR,
         FailureKind.REJECTED,
+        FailureKind.UNREACHABLE,
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 import aiohttp
@@ -37,6 +38,29 @@ _EXPLAIN: dict[FailureKind, str] = {
     FailureKind.REJECTED: "the agent's endpoint rejected the call",
 }
 
+_NO_ANSWER = (
+    "nobody answered before the ringing timeout. On LiveKit SIP this also means the INVITE "
+    "matched no inbound trunk (LiveKit drops those without a reply: check the dialled number "
+    "and the trunk's numbers and allowed_addresses), or the agent never published audio "
+    "(LiveKit keeps a call ringing until someone in the room does)"
+)
+_UNREACHABLE_REASON = (
+    "could not reach the agent's SIP address ({detail}): check the host, port and transport "
+    "of agent.sip_uri, and that nothing (a firewall, a stopped PBX) is in the way"
+)
+_BAD_CREDENTIALS = (
+    "SIP 401/407: the agent's endpoint challenged the call for digest authentication and "
+    "refused the credentials sent; check agent.username / agent.password"
+)
+_NO_CREDENTIALS = (
+    "SIP 401/407: the agent's endpoint requires digest authentication and the suite gives "
+    "no credentials; set agent.username / agent.password"
+)
+# What livekit-sip says when it carries no SIP status in the error's metadata (older releases,
+# and failures that never got a final response).
+_DIAL_ERROR = re.compile(r"dial err=.*?: (?P<detail>[^:]+)$")
+_SIP_STATUS = re.compile(r"sip status:? ?(?P<code>[1-6]\d\d)", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class DialFailure:
@@ -68,7 +92,7 @@ def classify(exc: BaseException) -> DialFailure:
     if isinstance(exc, api.ServerError):
         if exc.code in ACCESS_CODES:
             return DialFailure(FailureKind.LIVEKIT_ACCESS, access_hint(exc))
-        return DialFailure(
+        return _from_livekit_sip(exc) or DialFailure(
             FailureKind.LIVEKIT, f"LiveKit refused the request ({exc.code}): {exc.message}"
         )
     if isinstance(exc, (asyncio.TimeoutError, TimeoutError)):
@@ -81,6 +105,29 @@ def classify(exc: BaseException) -> DialFailure:
             FailureKind.LIVEKIT, f"could not reach LiveKit: {type(exc).__name__}: {exc}"
         )
     return DialFailure(FailureKind.INTERNAL, f"{type(exc).__name__}: {exc}")
+
+
+def _from_livekit_sip(exc: api.ServerError) -> DialFailure | None:
+    """A failed dial that livekit-sip described in words only."""
+    message = (exc.message or "").strip()
+    if exc.code == "canceled" or message.endswith(": canceled") or message == "canceled":
+        return DialFailure(FailureKind.TIMEOUT, _NO_ANSWER)
+    if "no auth header in response" in message or "max auth retry" in message:
+        return DialFailure(FailureKind.AUTH, _BAD_CREDENTIALS)
+    if "required auth, but no username or password" in message:
+        return DialFailure(FailureKind.AUTH, _NO_CREDENTIALS)
+    if found := _DIAL_ERROR.search(message):
+        detail = found.group("detail").strip()
+        return DialFailure(FailureKind.UNREACHABLE, _UNREACHABLE_REASON.format(detail=detail))
+    if "transaction failed to complete" in message:
+        return DialFailure(
+            FailureKind.UNREACHABLE, _UNREACHABLE_REASON.format(detail="no SIP response")
+        )
+    if found := _SIP_STATUS.search(message):
+        code = int(found.group("code"))
+        kind = kind_of_sip_status(code)
+        return DialFailure(kind, f"SIP {code}: {_EXPLAIN[kind]}", code)
+    return None
 
 
 @dataclass(frozen=True)

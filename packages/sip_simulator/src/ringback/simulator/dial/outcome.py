@@ -34,6 +34,8 @@ class FailureKind(str, Enum):
     SERVER_ERROR = "server_error"
     REJECTED = "rejected"
     """Any other final SIP response (4xx/6xx)."""
+    UNREACHABLE = "unreachable"
+    """The agent's SIP address could not be reached (refused, no route, no reply)."""
     LIVEKIT = "livekit"
     """The LiveKit API refused or failed a request (no SIP status)."""
     LIVEKIT_ACCESS = "livekit_access"
