@@ -309,3 +309,48 @@ def test_a_passing_call_is_json_serialisable() -> None:
     assert data["passed"] is True
     assert data["latency_samples"]["e2e_latency"] == [650, 690, 730, 770, 810, 850]
     assert data["assertions"][0]["spec"] == {"name": "issue_refund", "arguments": None}
+
+
+def caller_body(*turns: tuple[str, int, int]) -> dict[str, Any]:
+    """The simulated caller's recording: its own lines are `agent` turns, what it heard of
+    the agent under test `user` turns."""
+    timeline = Timeline(clock=CallClock(wall_origin=1_700_000_000.0, mono_origin_ns=0))
+    for role, start, end in turns:
+        timeline.add_turn(role, f"{role} at {start}", start_ms=start, end_ms=end)
+    timeline.mark_end(20_000)
+    return json.loads(timeline.build(call_id="sample-1-caller").to_json_bytes())
+
+
+def test_heard_latency_is_measured_on_the_caller_side() -> None:
+    caller = caller_body(
+        ("user", 0, 1_500),  # the agent's greeting: no caller turn before it
+        ("agent", 2_000, 3_000),  # the caller speaks ...
+        ("user", 3_900, 5_000),  # ... and hears the agent 900 ms after it stopped
+        ("agent", 6_000, 7_000),
+        ("user", 8_300, 9_000),  # 1,300 ms
+        ("user", 9_500, 9_900),  # the same answer going on: no second sample
+        ("agent", 11_000, 12_000),  # never answered
+    )
+    evaluation = evaluate_call(
+        scenario({"latency": {"metric": "heard_latency", "p50_ms": 1_200, "max_ms": 1_500}}),
+        sample_body(),
+        caller,
+    )
+    assert evaluation.latency_samples["heard_latency"] == [900, 1_300]
+    assert evaluation.latency_samples["e2e_latency"] == [650, 690, 730, 770, 810, 850]
+    (result,) = evaluation.assertions
+    assert (result.passed, result.reason) == (
+        True,
+        "p50 heard_latency 1,100 ms <= 1,200 ms, max heard_latency 1,300 ms <= 1,500 ms "
+        "over 2 caller turns",
+    )
+
+
+def test_heard_latency_needs_the_caller_side() -> None:
+    (result,) = evaluate_call(
+        scenario({"latency": {"metric": "heard_latency", "p95_ms": 2_000}}), sample_body(), None
+    ).assertions
+    assert (result.passed, result.reason) == (
+        False,
+        "no heard_latency: the simulated caller's side of the call is not linked",
+    )

@@ -148,7 +148,7 @@ def test_html_report_is_self_contained(finished: FinishedRun) -> None:
     for needle in ("http:", "https:", "//", "src=", "href=", "<script", "<link", "url(", "@import"):
         assert needle not in page, needle
     assert page.count('<svg class="lanes"') == 4  # one who-spoke-when chart per call
-    assert page.count('<svg class="hist"') == 1  # llm_node_ttft
+    assert page.count('<svg class="hist"') == 2  # llm_node_ttft, heard_latency (caller side)
     assert "lookup_order" in page
     assert page.count('<span class="pass">linked</span>') == 4
 

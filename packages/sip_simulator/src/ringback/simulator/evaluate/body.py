@@ -7,7 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-LATENCY_METRICS = ("e2e_latency", "llm_node_ttft", "tts_node_ttfb", "stt_node_ttfb")
+HEARD_LATENCY = "heard_latency"
+"""Measured on the simulated caller's side: from the end of each caller turn to the start of
+the agent's next speech as the caller heard it (ms). What a person on the phone waits."""
+AGENT_METRICS = ("e2e_latency", "llm_node_ttft", "tts_node_ttfb", "stt_node_ttfb")
+"""Reported by the agent's own integration on its turns."""
+LATENCY_METRICS = (*AGENT_METRICS, HEARD_LATENCY)
 
 
 @dataclass(frozen=True)
@@ -108,10 +113,38 @@ def latency_samples(body: Mapping[str, Any]) -> dict[str, list[float]]:
         metadata = s.get("metadata")
         if s.get("role") != "agent" or not isinstance(metadata, Mapping):
             continue
-        for metric in LATENCY_METRICS:
+        for metric in AGENT_METRICS:
             value = metadata.get(metric)
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 samples.setdefault(metric, []).append(float(value))
+    return samples
+
+
+def heard_latency_samples(caller: Mapping[str, Any]) -> list[float]:
+    """`heard_latency` of every caller turn the agent answered, from the caller's recording
+    (where the caller's own lines are `agent` turns and the agent's are `user` turns)."""
+    samples: list[float] = []
+    caller_done: float | None = None
+    for s in _segments(caller):
+        role, start, end = s.get("role"), s.get("start_ms"), s.get("end_ms")
+        if role == "agent":
+            caller_done = float(end) if isinstance(end, (int, float)) else None
+        elif role == "user" and caller_done is not None:
+            if isinstance(start, (int, float)) and start >= caller_done:
+                samples.append(float(start) - caller_done)
+            caller_done = None
+    return samples
+
+
+def call_latency_samples(
+    agent: Mapping[str, Any] | None, caller: Mapping[str, Any] | None
+) -> dict[str, list[float]]:
+    """Every latency sample of one call: the agent side's metrics and the caller side's
+    `heard_latency`."""
+    samples = latency_samples(agent) if agent is not None else {}
+    heard = heard_latency_samples(caller) if caller is not None else []
+    if heard:
+        samples[HEARD_LATENCY] = heard
     return samples
 
 

@@ -45,7 +45,7 @@ def check_assertion(assertion: Any, agent: Body, caller: Body | None) -> tuple[b
         case NodeReached(node_reached=spec):
             return checks.node_reached(spec, agent)
         case Latency(latency=spec):
-            return checks.latency(spec, agent)
+            return checks.latency(spec, agent, caller)
         case CallDuration(duration=spec):
             return checks.duration(spec, agent)
         case HungUpBy(hung_up_by=expected):
@@ -97,5 +97,5 @@ def evaluate_call(
         caller_linked=caller_body is not None,
         agent_call_id=str(agent_body.get("call_id")) if agent_body is not None else None,
         assertions=results,
-        latency_samples=B.latency_samples(agent_body) if agent_body is not None else {},
+        latency_samples=B.call_latency_samples(agent_body, caller_body),
     )

@@ -129,14 +129,20 @@ def node_reached(spec: NodeReachedSpec, body: Mapping[str, Any]) -> Verdict:
     return False, f"node {spec.name} was never reached; nodes reached: {reached}"
 
 
-def latency(spec: LatencySpec, body: Mapping[str, Any]) -> Verdict:
-    values = B.latency_samples(body).get(spec.metric, [])
+def latency(
+    spec: LatencySpec, body: Mapping[str, Any], caller: Mapping[str, Any] | None = None
+) -> Verdict:
+    values = B.call_latency_samples(body, caller).get(spec.metric, [])
+    if not values and spec.metric == B.HEARD_LATENCY:
+        side = "has no turn the agent answered" if caller is not None else "is not linked"
+        return False, f"no {spec.metric}: the simulated caller's side of the call {side}"
     if not values:
         return False, (
             f"no agent turn reported {spec.metric}; the agent's integration sends no "
             "latency metrics, or the agent never spoke"
         )
-    over = f"over {len(values)} agent turn{'s' if len(values) != 1 else ''}"
+    turns = "caller turn" if spec.metric == B.HEARD_LATENCY else "agent turn"
+    over = f"over {len(values)} {turns}{'s' if len(values) != 1 else ''}"
     limits = [
         (name, limit, value)
         for name, limit, value in (

@@ -47,7 +47,8 @@ class CallEvaluation(_Model):
     agent_call_id: str | None = None
     assertions: list[AssertionResult] = Field(default_factory=list)
     latency_samples: dict[str, list[float]] = Field(default_factory=dict)
-    """Per metric, the value of every agent turn that reported it (ms)."""
+    """Per metric, every sample of this call (ms): the agent turns' own metrics, and
+    `heard_latency` per caller turn the agent answered."""
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -47,9 +47,11 @@ class NodeReachedSpec(_Spec):
 
 
 class LatencySpec(_Spec):
-    metric: Literal["e2e_latency", "llm_node_ttft", "tts_node_ttfb", "stt_node_ttfb"] = (
-        "e2e_latency"
-    )
+    metric: Literal[
+        "e2e_latency", "llm_node_ttft", "tts_node_ttfb", "stt_node_ttfb", "heard_latency"
+    ] = "e2e_latency"
+    """The agent's own metrics, or `heard_latency`: measured on the simulated caller's side,
+    from the end of each caller turn to the agent's next speech as the caller heard it."""
     p50_ms: float | None = Field(default=None, gt=0)
     p95_ms: float | None = Field(default=None, gt=0)
     max_ms: float | None = Field(default=None, gt=0)
