@@ -82,6 +82,8 @@ async def test_other_rates_and_odd_lengths_are_refused() -> None:
         await recognizer.recognize(bytes(3))
     with pytest.raises(ValueError, match="hint_weight"):
         SphinxRecognizer(hint_weight=1.0)
+    with pytest.raises(ValueError, match="min_hint_coverage"):
+        SphinxRecognizer(min_hint_coverage=1.5)
 
 
 def test_hint_words_outside_the_dictionary_are_named() -> None:
@@ -108,3 +110,15 @@ def test_importing_ringback_core_and_its_voices_loads_no_recognizer() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+async def test_speech_outside_the_hints_is_heard_by_the_general_model() -> None:
+    text = "I want to cancel my subscription."
+    pcm = await speech_16k(text)
+    general = await SphinxRecognizer().recognize(pcm)
+    fallback = await SphinxRecognizer(hints=HINTS).recognize(pcm)
+    assert not fallback.hinted
+    assert fallback.text == general.text
+    forced = await SphinxRecognizer(hints=HINTS, min_hint_coverage=0.0).recognize(pcm)
+    assert forced.hinted
+    assert word_error_rate(text, forced.text) > word_error_rate(text, general.text)

@@ -139,13 +139,20 @@ class OfflineSTT(stt.STT):
     """Speech to text with pocketsphinx's US English model, offline and non-streaming.
 
     `hints` are phrases the user is expected to say (a scenario's lines): recognition is far
-    more accurate on them, and written forms in them ("A1001", "DHL") come back written.
+    more accurate on them, and written forms in them ("A1001", "DHL") come back written;
+    `hint_weight` and `min_hint_coverage` as for `SphinxRecognizer`.
     Session keyterms (`AgentSession(stt_context_options={"keyterms": [...]})`) are added to
     the hints. Audio at any rate is resampled to 16 kHz. Each transcript's confidence is the
     decoder's posterior probability.
     """
 
-    def __init__(self, *, hints: Iterable[str] = (), hint_weight: float = 0.05) -> None:
+    def __init__(
+        self,
+        *,
+        hints: Iterable[str] = (),
+        hint_weight: float = 0.05,
+        min_hint_coverage: float = 0.5,
+    ) -> None:
         super().__init__(
             capabilities=stt.STTCapabilities(
                 streaming=False, interim_results=False, offline_recognize=True, keyterms=True
@@ -153,7 +160,9 @@ class OfflineSTT(stt.STT):
         )
         self._own_hints = tuple(hints)
         self._keyterms: tuple[str, ...] = ()
-        self._recognizer = SphinxRecognizer(hints=self._own_hints, hint_weight=hint_weight)
+        self._recognizer = SphinxRecognizer(
+            hints=self._own_hints, hint_weight=hint_weight, min_hint_coverage=min_hint_coverage
+        )
 
     @property
     def model(self) -> str:

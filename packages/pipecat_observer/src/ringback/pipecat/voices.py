@@ -102,7 +102,8 @@ class OfflineSTTService(SegmentedSTTService):
     """Speech to text with pocketsphinx's US English model, offline, one VAD segment at a time.
 
     `hints` are phrases the user is expected to say (a scenario's lines): recognition is far
-    more accurate on them, and written forms in them ("A1001", "DHL") come back written. The
+    more accurate on them, and written forms in them ("A1001", "DHL") come back written;
+    `hint_weight` and `min_hint_coverage` as for `SphinxRecognizer`. The
     pipeline's input audio, at any rate, is resampled to 16 kHz. Each `TranscriptionFrame`'s
     `result` is the `Recognition` (text, confidence, decode time). Other keyword arguments go
     to `SegmentedSTTService`.
@@ -113,6 +114,7 @@ class OfflineSTTService(SegmentedSTTService):
         *,
         hints: Iterable[str] = (),
         hint_weight: float = 0.05,
+        min_hint_coverage: float = 0.5,
         ttfs_p99_latency: float = OFFLINE_STT_TTFS_P99,
         **kwargs: Any,
     ) -> None:
@@ -121,7 +123,9 @@ class OfflineSTTService(SegmentedSTTService):
             ttfs_p99_latency=ttfs_p99_latency,
             **kwargs,
         )
-        self._recognizer = SphinxRecognizer(hints=hints, hint_weight=hint_weight)
+        self._recognizer = SphinxRecognizer(
+            hints=hints, hint_weight=hint_weight, min_hint_coverage=min_hint_coverage
+        )
         self._file_resampler = create_file_resampler()
 
     @property

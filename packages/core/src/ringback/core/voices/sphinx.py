@@ -3,8 +3,10 @@
 `SphinxRecognizer` turns 16 kHz, 16-bit mono PCM into text. Given hint phrases (what the
 speaker is expected to say), it decodes with a small trigram model of those phrases, built in
 process, that keeps a share of its probability for the general model's most common words;
-without hints it uses the general US English model. Written forms in the hints come back
-written: a hint "order A1001" turns the spoken "a one thousand one" back into "A1001".
+when the transcript it gets is not made of the hints' word pairs (the speaker said something
+else), it falls back to the general US English model, which it also uses without hints.
+Written forms in the hints come back written: a hint "order A1001" turns the spoken "a one
+thousand one" back into "A1001".
 
 Decoders are loaded once per process and shared: a small pool, each decoder used by one
 thread at a time, so recognitions run off the event loop (`asyncio.to_thread`) in parallel up
@@ -16,6 +18,7 @@ from __future__ import annotations
 import array
 import asyncio
 import hashlib
+import itertools
 import math
 import os
 import sys
@@ -46,6 +49,7 @@ SAMPLE_RATE = 16_000
 
 _BACKGROUND_WORDS = 2_000
 _BACKGROUND_MASS = 0.05
+_MIN_COVERAGE = 0.5
 _SEARCHES_PER_DECODER = 16
 _LOG_BASE = math.log(1.0001)  # pocketsphinx's log-math base for language model scores
 _SILENCE_PEAK = 100  # below -50 dBFS throughout: nothing to hear (pure zeros make it guess)
@@ -61,7 +65,9 @@ class Recognition:
 
     `text` is lower case except written forms taken from the hints ("A1001", "DHL");
     `confidence` is the posterior probability of that transcript among the alternatives the
-    decoder considered (0 to 1); `hinted` says whether the hint model decoded it.
+    decoder considered (0 to 1); `hinted` says whether it is the hint model's transcript
+    (False without hints, or when the speech was not one of them and the general model's
+    transcript was used).
     """
 
     text: str
@@ -79,6 +85,14 @@ class HintModel:
     arpa: str
     rewrites: tuple[tuple[tuple[str, ...], str], ...]
     unknown_words: tuple[str, ...]
+    bigrams: frozenset[tuple[str, str]]
+
+    def coverage(self, text: str) -> float:
+        """The share of a transcript's word pairs (with its start and end) that the hints
+        contain: near 1 when the speaker said a hint, low when the model filled in words."""
+        words = ["<s>", *text.split(), "</s>"]
+        pairs = list(itertools.pairwise(words))
+        return sum(pair in self.bigrams for pair in pairs) / len(pairs)
 
 
 def _import_pocketsphinx() -> Any:
@@ -235,7 +249,12 @@ def build_hint_model(
     arpa = arpa_trigram(sentences, background=background, background_mass=background_mass)
     key = "hints-" + hashlib.sha256(arpa.encode()).hexdigest()[:16]
     ordered = tuple(sorted(rewrites.items(), key=lambda item: -len(item[0])))
-    return HintModel(key, arpa, ordered, tuple(unknown))
+    bigrams = frozenset(
+        pair
+        for sentence in sentences
+        for pair in zip(["<s>", *sentence], [*sentence, "</s>"], strict=True)
+    )
+    return HintModel(key, arpa, ordered, tuple(unknown), bigrams)
 
 
 def _restore_written(text: str, rewrites: Sequence[tuple[tuple[str, ...], str]]) -> str:
@@ -273,14 +292,25 @@ class SphinxRecognizer:
 
     `hints` are phrases the speaker is expected to say (a scenario's lines, an agent's
     replies); with them recognition is far more accurate on those phrases and on their words.
-    `hint_weight` is the share of the hint model left to the general model's common words,
-    so speech outside the hints can still come through (0 to 1; higher trusts hints less).
+    `hint_weight` is the share of the hint model left to the general model's common words
+    (0 to 1; higher trusts the hints less). A hinted transcript whose word pairs are less than
+    `min_hint_coverage` hint pairs was not one of the hints: the general model decodes that
+    utterance again and its transcript is used (0 keeps every hinted transcript).
     """
 
-    def __init__(self, *, hints: Iterable[str] = (), hint_weight: float = _BACKGROUND_MASS) -> None:
+    def __init__(
+        self,
+        *,
+        hints: Iterable[str] = (),
+        hint_weight: float = _BACKGROUND_MASS,
+        min_hint_coverage: float = _MIN_COVERAGE,
+    ) -> None:
         if not 0.0 <= hint_weight < 1.0:
             raise ValueError("hint_weight must be at least 0 and below 1")
+        if not 0.0 <= min_hint_coverage <= 1.0:
+            raise ValueError("min_hint_coverage must be between 0 and 1")
         self._background_mass = hint_weight
+        self._min_coverage = min_hint_coverage
         self._hints: tuple[str, ...] = ()
         self._model: HintModel | None = None
         self._models: OrderedDict[tuple[str, ...], HintModel | None] = OrderedDict()
@@ -334,13 +364,15 @@ class SphinxRecognizer:
         slot = _POOL.acquire()
         try:
             text, confidence = slot.decode(pcm, model)
+            hinted = model is not None
+            if model is not None and model.coverage(text) < self._min_coverage:
+                text, confidence = slot.decode(pcm, None)
+                hinted = False
         finally:
             _POOL.release(slot)
         if model is not None and text:
             text = _restore_written(text, model.rewrites)
-        return Recognition(
-            text, confidence, duration, time.perf_counter() - start, model is not None
-        )
+        return Recognition(text, confidence, duration, time.perf_counter() - start, hinted)
 
     def _hint_model(self, hints: tuple[str, ...]) -> HintModel | None:
         if not hints:
