@@ -199,7 +199,10 @@ async def test_auth_failure_is_kept_and_not_retried_until_the_key_changes(
     assert again.pending == 1
     await d.aclose()
     other = delivery(create_call_server, outbox_dir, api_key=secret)
-    assert (await other.submit(record("auth-2"))).outcomes[0].status is DeliveryStatus.AUTH_FAILED
+    (blocked,) = (await other.submit(record("auth-2"))).outcomes
+    assert blocked.status is DeliveryStatus.AUTH_FAILED
+    # not sent again, and it still says how the server answered
+    assert (blocked.error or "").startswith(f"HTTP {status} earlier: not sent again")
     await other.aclose()
     assert len(create_call_server.requests) == 1  # nothing re-sent with the same settings
 

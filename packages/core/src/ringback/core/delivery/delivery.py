@@ -24,7 +24,7 @@ from .locking import EntryLock
 from .outbox import DEAD, PENDING, QUARANTINE, EntryRef, FileId, Outbox
 from .policy import RetryPolicy, SinkHealth, Verdict
 from .results import DeliveryStatus, FlushReport, SinkOutcome, SubmitResult
-from .sinks import Redactor, auth_rejected, mark_auth_rejected, setting
+from .sinks import Redactor, auth_rejected, mark_auth_rejected, rejected_with, setting
 from .uploader import SendResult, Sleep, Uploader
 
 logger = logging.getLogger("ringback.delivery")
@@ -605,7 +605,7 @@ class Delivery:
 
     def _auth_failed(self, sink: Sink, http_status: int | None) -> str:
         hint = self._auth_hint(sink)
-        if mark_auth_rejected(sink):
+        if mark_auth_rejected(sink, http_status):
             logger.error(
                 "ringback: sink %r (%s) refused the API key with HTTP %s. %s. Calls stay in the "
                 "outbox and are not sent to this sink again until its settings change.",
@@ -622,7 +622,10 @@ class Delivery:
             sink=sink.name,
             call_id=call_id,
             status=status,
-            error=f"not sent: the sink refused these credentials earlier. {self._auth_hint(sink)}",
+            error=(
+                f"HTTP {rejected_with(sink) or '401/403'} earlier: not sent again with the "
+                f"credentials the sink refused. {self._auth_hint(sink)}"
+            ),
         )
 
     @staticmethod

@@ -10,8 +10,9 @@ from ringback.core.settings import Sink
 
 _SALT = secrets.token_bytes(16)
 
-_AUTH_REJECTED: set[str] = set()
-"""Fingerprints of sink settings a server answered 401/403 to, for the life of the process."""
+_AUTH_REJECTED: dict[str, int | None] = {}
+"""Fingerprints of sink settings a server answered 401/403 to (with that status), for the life
+of the process."""
 
 
 def fingerprint(sink: Sink) -> str:
@@ -27,12 +28,17 @@ def auth_rejected(sink: Sink) -> bool:
     return fingerprint(sink) in _AUTH_REJECTED
 
 
-def mark_auth_rejected(sink: Sink) -> bool:
+def rejected_with(sink: Sink) -> int | None:
+    """The HTTP status these sink settings were refused with earlier, if it is known."""
+    return _AUTH_REJECTED.get(fingerprint(sink))
+
+
+def mark_auth_rejected(sink: Sink, http_status: int | None = None) -> bool:
     """Remember a 401/403 for these settings; returns True the first time."""
     fp = fingerprint(sink)
     if fp in _AUTH_REJECTED:
         return False
-    _AUTH_REJECTED.add(fp)
+    _AUTH_REJECTED[fp] = http_status
     return True
 
 
