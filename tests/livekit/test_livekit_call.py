@@ -409,6 +409,9 @@ async def test_outbound_call_puts_the_dialled_number_in_recipient(
     assert body["recipient"] == CALLER_NUMBER
     assert body["general_meta_data_raw"]["correlation"]["caller"] == TRUNK_NUMBER
     assert body["general_meta_data_raw"]["livekit"]["direction"] == "outbound"
+    # the X- headers of a call the agent placed were its own: none missing to warn about
+    warnings = body["general_meta_data_raw"]["correlation"].get("warnings", [])
+    assert not [w for w in warnings if w.startswith("No X- headers reached")]
 
 
 async def test_a_web_call_has_no_sip_fields(

@@ -194,9 +194,12 @@ class CallerTracker:
         return extract_correlation(data, provider="livekit", direction=self.call_direction())
 
     def missing_headers_warning(self, correlation: Correlation) -> str | None:
-        """The one warning for a SIP call whose X- headers may have been dropped."""
+        """The one warning for a SIP call whose X- headers may have been dropped (only a call
+        the agent answered: on one it placed, the INVITE's headers were the agent's own)."""
         caller = self.caller
         if caller is None or not caller.is_sip or correlation.sip_headers:
+            return None
+        if self.call_direction() == "outbound":
             return None
         if caller.has_header_attributes or self.lookup.status == "ok":
             return None  # headers are forwarded: this INVITE simply carried none
