@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 from google.protobuf.message import Message
@@ -13,7 +14,7 @@ from livekit.protocol import sip as ps
 from support.dialing import PASSWORD, run_batch, simple_suite, support_suite
 from support.livekit_twirp import SIP_HOST, DialScript, LiveKitStandIn
 
-from ringback.simulator.dial import CallStatus, Dialer, DialSettings, FailureKind
+from ringback.simulator.dial import CallStatus, Dialer, DialSettings, FailureKind, TrunkManager
 from ringback.simulator.plan import plan_run
 
 TRUNK_METHODS = {"CreateSIPOutboundTrunk", "UpdateSIPOutboundTrunk"}
@@ -155,8 +156,27 @@ async def test_livekits_id_and_the_sip_call_id_are_recorded_apart(
         assert outcome.sip_call_id.endswith(f"@{SIP_HOST}")
         assert outcome.participant_id == participant.sid
         assert outcome.end_reason == "hangup"
-        assert outcome.warnings == []
+        # the stand-in's callee hangs up at the first look: no Call-ID warning, only that one
+        (warning,) = outcome.warnings
+        assert warning.startswith("the call was hung up 0.0 s after it was answered")
     assert {p.sip_call_id for p in sink.placed} == {o.sip_call_id for o in sink.outcomes}
+
+
+async def test_only_a_call_shorter_than_a_conversation_is_warned_about(
+    standin: LiveKitStandIn,
+) -> None:
+    suite = simple_suite(["one"])
+    plan = plan_run(suite)
+    async with standin.client() as lk:
+        settings = DialSettings.for_suite(suite, "", poll_interval_s=0.002)
+        trunk = await TrunkManager(lk, fingerprint_key="test-key").resolve(suite.agent)
+        for short_call_s, warned in ((2.0, True), (0.0, False)):
+            dialer = Dialer(
+                lk, replace(settings, trunk_id=trunk.trunk_id, short_call_s=short_call_s)
+            )
+            outcome = await dialer.place(plan.calls[0])
+            assert outcome.status is CallStatus.COMPLETED
+            assert bool(outcome.warnings) is warned, outcome.warnings
 
 
 async def test_a_missing_call_id_is_a_warning_not_a_guess(standin: LiveKitStandIn) -> None:

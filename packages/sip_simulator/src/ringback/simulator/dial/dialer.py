@@ -73,6 +73,8 @@ class DialSettings:
     """How often an answered call is checked for its end (one GetParticipant per call)."""
     hangup_grace_s: float = 15.0
     """How long past its max duration a call may run before Ringback hangs it up itself."""
+    short_call_s: float = 2.0
+    """An answered call hung up sooner than this held no conversation: it gets a warning."""
 
     @classmethod
     def for_suite(
@@ -150,6 +152,8 @@ class _Call:
     up: bool = False
     """Answered and not known to have ended."""
     end_reason: str | None = None
+    hung_up_at: datetime | None = None
+    """When the SIP leg was seen gone."""
     cancelled: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -170,7 +174,7 @@ class _Call:
         if participant.sid and not self.participant_id:
             self.participant_id = participant.sid
 
-    def outcome(self) -> CallOutcome:
+    def outcome(self, *, short_call_s: float) -> CallOutcome:
         plan = self.plan
         if self.cancelled is not None:
             status, reason = CallStatus.CANCELLED, self.cancelled
@@ -182,6 +186,14 @@ class _Call:
             status = CallStatus.ERROR
             reason = self.failure.reason if self.failure else "the call was not placed"
         failure = self.failure if status is not CallStatus.COMPLETED else None
+        if self.answered_at is not None and self.hung_up_at is not None:
+            held = (self.hung_up_at - self.answered_at).total_seconds()
+            if held < short_call_s:
+                self.warnings.append(
+                    f"the call was hung up {held:.1f} s after it was answered, too soon for any "
+                    "conversation: the agent hung up at once, or the line dropped (see the "
+                    "agent's logs for this call)"
+                )
         if self.answered_at is not None and self.sip_call_id is None:
             self.warnings.append(
                 f"LiveKit never reported {CALL_ID_ATTRIBUTE} for this call, so it can only be "
@@ -271,7 +283,7 @@ class Dialer:
             state.failure = classify(exc)
             log.warning("call %s: %s", call.result_id, state.failure.reason)
         await self._close(state)
-        return state.outcome()
+        return state.outcome(short_call_s=self.settings.short_call_s)
 
     async def _open_room(self, call: PlannedCall) -> None:
         await self._api.room.create_room(
@@ -396,6 +408,7 @@ class Dialer:
         if participant is None or participant.state == proto_models.ParticipantInfo.DISCONNECTED:
             state.up = False
             state.end_reason = state.end_reason or "hangup"
+            state.hung_up_at = state.hung_up_at or _now()
             return
         state.note(participant)
 
