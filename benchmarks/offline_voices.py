@@ -1,8 +1,8 @@
 """How well and how fast the offline voices hear each other: espeak-ng → pocketsphinx.
 
 Every line of the bundled demo suite (its scenarios' `turns`) and every reply of the demo agent
-is spoken by `EspeakVoice`, resampled to 16 kHz (soxr, as Pipecat does; LiveKit's resampler
-dithers, so its transcripts of the same audio vary by a word from run to run), and recognized by
+is spoken by `EspeakVoice`, resampled to 16 kHz (`resample_pcm`: soxr, no dither, so the
+figures repeat exactly), and recognized by
 `SphinxRecognizer` four ways: with the general model (no hints); with all the lines as hints;
 with hints that leave the line itself out (speech the hints did not expect); and with hints
 after a telephone line (8 kHz G.711 μ-law, as PCMU carries it, then back to 16 kHz). A few
@@ -23,10 +23,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import soxr
 import yaml
 
-from ringback.core.voices import DEFAULT_VOICE, EspeakVoice, SphinxRecognizer, word_errors
+from ringback.core.voices import (
+    DEFAULT_VOICE,
+    EspeakVoice,
+    SphinxRecognizer,
+    resample_pcm,
+    word_errors,
+)
 
 DEMO = Path(__file__).parents[1] / "packages/sip_simulator/src/ringback/simulator/demo"
 UNRELATED = [
@@ -69,11 +74,6 @@ def demo_lines() -> tuple[list[str], list[str]]:
                     elif isinstance(value, ast.Name) and value.id in constants:
                         replies.append(constants[value.id])
     return list(dict.fromkeys(turns)), list(dict.fromkeys(replies))
-
-
-def resample_pcm(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
-    samples = np.frombuffer(pcm, dtype=np.int16)
-    return soxr.resample(samples, from_rate, to_rate, quality="HQ").astype(np.int16).tobytes()
 
 
 def telephone(pcm16k: bytes) -> bytes:

@@ -7,11 +7,17 @@ program):
         stt=OfflineSTT(hints=["Where is my order A1001?"]),
         tts=OfflineTTS(),
         vad=silero_vad(),
-        turn_detection="vad",
+        turn_handling=OFFLINE_TURN_HANDLING,
     )
 
 `OfflineSTT` is non-streaming: AgentSession wraps it in `stt.StreamAdapter` with the
-session's VAD, which cuts the user's speech into utterances. See docs/voices.md.
+session's VAD, which cuts the user's speech into utterances. `OFFLINE_TURN_HANDLING` lets
+that VAD find the ends of turns and interruptions too: AgentSession's own defaults are
+LiveKit Inference models, which an offline session cannot reach (every turn would wait for
+them). See docs/voices.md.
+
+Importing this module imports `livekit.plugins.silero`: LiveKit plugins register on the main
+thread, so import it at the top of your worker's module, never first inside a job.
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ from livekit.agents import (
     DEFAULT_API_CONNECT_OPTIONS,
     APIConnectionError,
     APIConnectOptions,
+    TurnHandlingOptions,
     stt,
     tts,
     utils,
 )
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
+from livekit.plugins import silero
 from ringback.core.voices.espeak import DEFAULT_VOICE, EspeakError, EspeakVoice
+from ringback.core.voices.resample import resample_pcm
 from ringback.core.voices.sphinx import SAMPLE_RATE, SphinxRecognizer
 
 if TYPE_CHECKING:
@@ -38,6 +47,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ESPEAK_SAMPLE_RATE",
+    "OFFLINE_TURN_HANDLING",
     "OfflineSTT",
     "OfflineTTS",
     "resample_pcm",
@@ -47,16 +57,12 @@ __all__ = [
 ESPEAK_SAMPLE_RATE = 22_050
 """The rate espeak-ng's own voices speak at; `OfflineTTS` resamples to any other."""
 
-
-def resample_pcm(pcm: bytes, from_rate: int, to_rate: int) -> bytes:
-    """16-bit mono PCM at `from_rate` → `to_rate`, with LiveKit's high-quality resampler."""
-    if from_rate == to_rate or not pcm:
-        return pcm
-    resampler = rtc.AudioResampler(
-        from_rate, to_rate, num_channels=1, quality=rtc.AudioResamplerQuality.HIGH
-    )
-    frames = [*resampler.push(bytearray(pcm)), *resampler.flush()]
-    return b"".join(bytes(frame.data.cast("B")) for frame in frames)
+OFFLINE_TURN_HANDLING: TurnHandlingOptions = {
+    "turn_detection": "vad",
+    "interruption": {"mode": "vad"},
+}
+"""`AgentSession(turn_handling=...)` for a session with no network: the VAD ends turns and
+detects interruptions (the defaults are LiveKit Inference models)."""
 
 
 def _mono_pcm(frame: rtc.AudioFrame) -> bytes:
@@ -222,12 +228,6 @@ class OfflineSTT(stt.STT):
 
 def silero_vad(**options: Any) -> VAD:
     """Silero voice activity detection (its model ships in `livekit-plugins-silero`), for
-    `AgentSession(vad=...)` and `turn_detection="vad"`. Options go to `silero.VAD.load`,
+    `AgentSession(vad=...)` with `OFFLINE_TURN_HANDLING`. Options go to `silero.VAD.load`,
     e.g. `min_silence_duration=0.4`. Load it once per process (in a prewarm function)."""
-    try:
-        from livekit.plugins import silero
-    except ImportError as exc:  # pragma: no cover - the voices extra installs it
-        raise ImportError(
-            "Silero VAD needs livekit-plugins-silero: pip install 'ringback-livekit[voices]'"
-        ) from exc
     return silero.VAD.load(**options)

@@ -22,6 +22,7 @@ _EXPORTS = {
     "Recognition": "ringback.core.voices.sphinx",
     "SphinxRecognizer": "ringback.core.voices.sphinx",
     "VoicesNotInstalledError": "ringback.core.voices.sphinx",
+    "resample_pcm": "ringback.core.voices.resample",
     "spoken_words": "ringback.core.voices.text",
     "word_error_rate": "ringback.core.voices.text",
     "word_errors": "ringback.core.voices.text",
@@ -37,6 +38,7 @@ __all__ = [
     "Speech",
     "SphinxRecognizer",
     "VoicesNotInstalledError",
+    "resample_pcm",
     "spoken_words",
     "word_error_rate",
     "word_errors",
@@ -50,6 +52,7 @@ if TYPE_CHECKING:
         EspeakVoice,
         Speech,
     )
+    from ringback.core.voices.resample import resample_pcm
     from ringback.core.voices.sphinx import (
         SAMPLE_RATE,
         Recognition,
