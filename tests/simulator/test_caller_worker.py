@@ -122,7 +122,7 @@ async def test_the_max_duration_hangs_up_and_ends_the_job(
     body = request.body
     assert body["general_meta_data_raw"]["simulation"]["result_id"] == meta["result_id"]
     assert body["general_meta_data_raw"]["livekit"]["close_reason"] == "user_initiated"
-    assert body["disconnection_reason"] == "agent_hangup"
+    assert body["disconnection_reason"] == "timeout"  # the scenario's time ran out
     assert texts(body) == []
 
 

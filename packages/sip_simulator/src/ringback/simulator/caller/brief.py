@@ -37,13 +37,20 @@ class ScenarioBrief(_Model):
     tags: list[str] = Field(default_factory=list)
 
 
+OFFLINE = "offline"
+"""The `stt` / `tts` of Ringback's offline voices (pocketsphinx, espeak-ng)."""
+
+
 class CallerModels(_Model):
-    """LiveKit Inference model strings for the caller's pipeline."""
+    """The caller's pipeline: LiveKit Inference model strings, or `offline` for the STT and
+    TTS (Ringback's offline voices)."""
 
     llm: str = "openai/gpt-4.1-mini"
     stt: str = "deepgram/nova-3"
     tts: str = "cartesia/sonic-2"
     language: str = "en"
+    hints: list[str] = Field(default_factory=list)
+    """Phrases the caller expects to hear, for the offline STT."""
 
     @property
     def stt_with_language(self) -> str:
@@ -161,6 +168,7 @@ def build_persona(brief: CallerBrief) -> str:
 
 __all__ = [
     "CALLER_CALL_ID_SUFFIX",
+    "OFFLINE",
     "CallerBrief",
     "CallerBriefError",
     "CallerModels",

@@ -34,18 +34,22 @@ from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.agents.utils import is_given
 from livekit.agents.vad import VAD
 
+from ringback.core.contract import DisconnectionReason
 from ringback.livekit import RingbackPlugin
 
 from .agent import MAX_DURATION, SimulatedCaller
 from .brief import CallerBrief, CallerBriefError
+from .voices import caller_voices
 
 logger = logging.getLogger("ringback.simulator.caller")
 
 DEFAULT_AGENT_NAME = "ringback-caller"
 OPENING_WAIT_S = 8.0
-"""Seconds the caller waits, once the agent's SIP leg has joined, for the agent to speak
+"""Seconds the caller waits, once the agent has answered, for the agent to speak
 before it opens the conversation itself."""
 OPENING_INSTRUCTIONS = "The call is connected but the other side has not said anything yet."
+SCRIPT_END_GRACE_S = 3.0
+"""On a real call, how long a scripted caller out of lines waits for the agent to hang up."""
 
 
 @dataclass
@@ -84,21 +88,22 @@ async def start_caller(
 ) -> CallerCall:
     """Start `brief`'s caller in the job's room and return once its session runs.
 
-    Models default to the brief's LiveKit Inference strings; any livekit-agents plugin
-    instance may be passed instead (`llm` is unused for a scripted scenario). `room=None`
+    Models default to the brief's: LiveKit Inference strings, or `offline` voices; any
+    livekit-agents plugin instance may be passed instead (`llm` is unused for a scripted
+    scenario). `room=None`
     runs the session in text mode (no audio, no room). `ringback` holds `RingbackPlugin`
     delivery keywords (`base_url`, `api_key`, `outbox_dir`, ...; default: `RINGBACK_*`).
     With `end_job`, the session's close deletes the room (which hangs up the agent's SIP
     leg) and shuts the job down.
     """
     room_io = room if is_given(room) else ctx.room
-    caller = SimulatedCaller(brief)  # scripted turns need no model
+    # scripted turns need no model; on a real call, let the agent hang up first
+    caller = SimulatedCaller(brief, end_grace_s=SCRIPT_END_GRACE_S if room_io else 0.0)
     models: dict[str, Any] = {}
     if not brief.scripted:
         models["llm"] = llm if llm is not None else brief.caller.llm
     if room_io is not None:
-        models["stt"] = stt if stt is not None else brief.caller.stt_with_language
-        models["tts"] = tts if tts is not None else brief.caller.tts
+        models.update(caller_voices(brief.caller, stt=stt, tts=tts))
         if is_given(vad):
             models["vad"] = vad
     session: AgentSession[None] = AgentSession(**models)
@@ -122,11 +127,51 @@ async def start_caller(
     session.on("close", on_close)
     if room_io is None:
         await session.start(caller)
+        call._timers.append(loop.call_later(brief.max_duration_s, _at_max_duration, call))
     else:
         await session.start(caller, room=room_io)
-        call._timers.append(asyncio.create_task(_open_if_silent(ctx, session)))
-    call._timers.append(loop.call_later(brief.max_duration_s, caller.end_call, MAX_DURATION))
+        call._timers.append(asyncio.create_task(_on_answer(ctx, call)))
     return call
+
+
+def _at_max_duration(call: CallerCall) -> None:
+    """The scenario's time is up: the caller hangs up, and its side records a timeout."""
+    call.plugin.set_disconnection_reason(DisconnectionReason.TIMEOUT)
+    call.caller.end_call(MAX_DURATION)
+
+
+async def _answered(ctx: JobContext) -> None:
+    """Return once the agent's SIP leg is up: it joins the room ringing, and is answered when
+    its `sip.callStatus` turns `active` (a leg without a status is up as it joins)."""
+    leg = await ctx.wait_for_participant(kind=rtc.ParticipantKind.PARTICIPANT_KIND_SIP)
+    up = asyncio.Event()
+
+    def changed(_: object, participant: rtc.Participant) -> None:
+        if participant.identity == leg.identity and _is_up(participant):
+            up.set()
+
+    ctx.room.on("participant_attributes_changed", changed)
+    try:
+        if not _is_up(leg):
+            await up.wait()
+    finally:
+        ctx.room.off("participant_attributes_changed", changed)
+
+
+def _is_up(participant: rtc.Participant) -> bool:
+    return participant.attributes.get("sip.callStatus", "active") == "active"
+
+
+async def _on_answer(ctx: JobContext, call: CallerCall) -> None:
+    """From the answer on: the max duration runs, and the caller opens the conversation if
+    the agent stays silent."""
+    try:
+        await _answered(ctx)
+        loop = asyncio.get_running_loop()
+        call._timers.append(loop.call_later(call.brief.max_duration_s, _at_max_duration, call))
+        await _open_if_silent(call.session)
+    except Exception:
+        logger.exception("simulated caller %s: lost track of the call", call.brief.result_id)
 
 
 def _end_job(ctx: JobContext, reason: str) -> None:
@@ -135,7 +180,7 @@ def _end_job(ctx: JobContext, reason: str) -> None:
     ctx.shutdown(reason=f"simulated caller: {reason}")
 
 
-async def _open_if_silent(ctx: JobContext, session: AgentSession[None]) -> None:
+async def _open_if_silent(session: AgentSession[None]) -> None:
     """Open the conversation when the agent has said nothing a while after answering."""
     heard = asyncio.Event()
 
@@ -150,13 +195,10 @@ async def _open_if_silent(ctx: JobContext, session: AgentSession[None]) -> None:
     session.on("conversation_item_added", on_item)
     session.on("user_state_changed", on_user_state)
     try:
-        await ctx.wait_for_participant(kind=rtc.ParticipantKind.PARTICIPANT_KIND_SIP)
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(heard.wait(), OPENING_WAIT_S)
         if not heard.is_set():
             session.generate_reply(instructions=OPENING_INSTRUCTIONS)
-    except Exception:
-        logger.exception("simulated caller: could not open the conversation")
     finally:
         session.off("conversation_item_added", on_item)
         session.off("user_state_changed", on_user_state)

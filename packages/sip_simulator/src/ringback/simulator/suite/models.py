@@ -111,12 +111,17 @@ class LiveKitSettings(_Model):
 
 
 class CallerSettings(_Model):
-    """The simulated caller's models: LiveKit Inference model strings."""
+    """The simulated caller's models: LiveKit Inference model strings, or `offline` for the
+    STT and TTS: Ringback's offline voices (pocketsphinx and espeak-ng, no account)."""
 
     llm: str = "openai/gpt-4.1-mini"
+    """Unused for scenarios with scripted `turns`."""
     stt: str = "deepgram/nova-3"
     tts: str = "cartesia/sonic-2"
     language: str = "en"
+    hints: list[str] = Field(default_factory=list)
+    """With `stt: offline`: phrases the caller expects to hear (the agent's lines); the
+    offline recognizer is far more accurate on them."""
 
 
 class JudgeSettings(_Model):
