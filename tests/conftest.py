@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 from support.create_call_server import CreateCallServer
+
+INSTALL_ESPEAK = Path(__file__).resolve().parents[1] / "scripts" / "install-espeak-ng"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The offline voices speak through espeak-ng: install it once when it is missing (as
+    root with apt-get; otherwise their tests fail saying how to install it)."""
+    if shutil.which("espeak-ng") is None:
+        subprocess.run([str(INSTALL_ESPEAK)], check=False)
 
 
 @pytest.fixture(autouse=True)

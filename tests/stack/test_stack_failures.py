@@ -58,12 +58,14 @@ async def test_a_closed_port_is_unreachable(stack: Stack, lkapi: api.LiveKitAPI)
     assert "agent.sip_uri" in outcome.reason
 
 
-async def test_an_address_with_no_route_is_unreachable(stack: Stack, lkapi: api.LiveKitAPI) -> None:
-    # 10.77.0.0/24 is with-stack's private interface; .2 is nobody
-    outcome = await only_outcome(lkapi, suite_for("sip:agent@10.77.0.2:5060"))
+async def test_an_address_nothing_routes_to_is_unreachable(
+    stack: Stack, lkapi: api.LiveKitAPI
+) -> None:
+    # 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never a host anyone can reach
+    outcome = await only_outcome(lkapi, suite_for("sip:agent@192.0.2.1:5060"))
     assert outcome.failure_kind is FailureKind.UNREACHABLE
     assert outcome.reason is not None
-    assert "no route to host" in outcome.reason
+    assert outcome.reason.startswith("could not reach the agent's SIP address (")
 
 
 async def test_a_number_no_inbound_trunk_takes_rings_out(

@@ -5,23 +5,38 @@
 Any LiveKit server with SIP works the same way given the first four variables
 (`LIVEKIT_SIP_ADDRESS`: the host:port its livekit-sip answers on).
 
-Agent workers run in this process (`running_server`), with jobs in threads, registered with
-the stack before the test dials.
+Agent workers run in this process (`ringback.simulator.demo.workers`), with jobs in threads,
+registered with the stack before the test dials.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import re
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
+import yaml
 from livekit import api
-from livekit.agents import AgentServer, JobExecutorType
+from livekit.agents import AgentServer
+
+from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
+from ringback.simulator.demo.collector import running_collector as demo_collector
+from ringback.simulator.demo.run import bundled_suite_text
+from ringback.simulator.demo.sip import (
+    SipDemoTarget,
+    SipRun,
+    agent_line,
+    run_over_sip,
+    sip_suite_text,
+)
+from ringback.simulator.dial.connection import LiveKitConnection
+from ringback.simulator.dial.inbound import AgentLine
+from ringback.simulator.dial.outcome import CallOutcome
+from ringback.simulator.plan import RunPlan, plan_run
+from ringback.simulator.suite.models import Suite
 
 REQUIRED = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "LIVEKIT_SIP_ADDRESS")
 HOW_TO_RUN = (
@@ -30,7 +45,6 @@ HOW_TO_RUN = (
     "LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET and LIVEKIT_SIP_ADDRESS (host:port of "
     "its SIP service) to run them against your own"
 )
-REGISTER_TIMEOUT_S = 20.0
 
 
 @dataclass(frozen=True)
@@ -83,36 +97,86 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-@contextlib.asynccontextmanager
-async def running_server(server: AgentServer) -> AsyncIterator[AgentServer]:
-    """Run an `AgentServer` until exit, returning once it is registered with the server."""
-    registered = asyncio.Event()
-    server.on("worker_registered", lambda *_: registered.set())
-    task = asyncio.create_task(server.run(devmode=True))
-    try:
-        waiter = asyncio.create_task(registered.wait())
-        done, _ = await asyncio.wait(
-            {task, waiter}, timeout=REGISTER_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED
-        )
-        waiter.cancel()
-        if task in done:
-            task.result()  # raises why it stopped
-            raise RuntimeError("the agent server stopped before it registered")
-        if not registered.is_set():
-            raise TimeoutError(f"the agent server did not register in {REGISTER_TIMEOUT_S:g}s")
-        yield server
-    finally:
-        await server.aclose()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+# ── the loop over SIP, as the demo runs it, with a test's own line, agent and callers ──────
 
 
-def worker_options() -> dict[str, object]:
-    """`AgentServer` options for a worker inside a test: jobs in threads of this process, no
-    HTTP port to collide on, and never unavailable because the machine is busy."""
-    return {
-        "job_executor_type": JobExecutorType.THREAD,
-        "load_fnc": lambda *_: 0.0,
-        "port": 0,
-        "num_idle_processes": 0,
-    }
+@dataclass
+class Sides:
+    """Both synced sides of one simulated call, as the collector stored and linked them."""
+
+    agent: dict[str, Any]
+    caller: dict[str, Any] | None
+    linked_by: str | None
+
+
+@dataclass
+class SipLoop:
+    suite: Suite
+    plan: RunPlan
+    run: SipRun
+    sides: dict[str, Sides]
+    """By result id (agent side linked)."""
+
+    @property
+    def outcomes(self) -> dict[str, CallOutcome]:
+        return {o.result_id: o for o in self.run.outcomes}
+
+    def by_scenario(self, scenario_id: str) -> tuple[CallOutcome, Sides | None]:
+        (outcome,) = [o for o in self.run.outcomes if o.scenario_id == scenario_id]
+        return outcome, self.sides.get(outcome.result_id)
+
+
+def target_of(stack: Stack) -> SipDemoTarget:
+    return SipDemoTarget(
+        LiveKitConnection(stack.url, stack.api_key, stack.api_secret), stack.sip_address
+    )
+
+
+def sip_suite(stack: Stack, number: str, **overrides: Any) -> Suite:
+    """The demo's SIP suite (offline voices on the caller), dialling `number` on the stack,
+    played by callers of its own name; `overrides` replace top-level keys (`run` is merged)."""
+    data = yaml.safe_load(sip_suite_text(bundled_suite_text(), target_of(stack)))
+    data["agent"]["sip_uri"] = stack.sip_uri(number)
+    data["livekit"]["caller_agent_name"] = unique("caller")
+    for key, value in overrides.items():
+        data[key] = {**data[key], **value} if key in ("run", "agent") else value
+    return Suite.model_validate(data)
+
+
+def own_line(**fields: Any) -> AgentLine:
+    """An agent line of a test's own: its number and agent name are nobody else's."""
+    return replace(agent_line(), number=unique("line"), agent_name=unique("agent"), **fields)
+
+
+async def run_sip_loop(
+    stack: Stack,
+    directory: Path,
+    line: AgentLine,
+    suite: Suite,
+    *,
+    agent: AgentServer | None = None,
+) -> SipLoop:
+    """Run `suite` over SIP to `agent` (default: the demo agent) answering on `line`, with a
+    real collector."""
+    plan = plan_run(suite)
+    async with demo_collector(directory) as collector:
+        with environment(delivery_env(collector, directory / "outbox")):
+            run = await run_over_sip(
+                suite,
+                target_of(stack),
+                directory / "runs",
+                database_url=collector.database_url,
+                workspace_id=WORKSPACE_ID,
+                report_dir=directory / "reports",
+                line=line,
+                plan=plan,
+                agent=agent,
+            )
+        sides: dict[str, Sides] = {}
+        for linked in await collector.store.list_results(WORKSPACE_ID, plan.run_id):
+            agent, caller = linked.agent_call, linked.caller_call
+            if agent is not None:
+                sides[linked.result.id] = Sides(
+                    agent.body, caller.body if caller else None, agent.linked_by
+                )
+    return SipLoop(suite, plan, run, sides)

@@ -37,14 +37,18 @@ async def wait_for_agent_sides(
     timeout_s: float,
     poll_s: float = DEFAULT_POLL_S,
     on_wait: Callable[[int, float], None] | None = None,
+    caller_sides: bool = False,
 ) -> set[str]:
-    """Wait until every result in `answered` has its agent side linked, or `timeout_s` has
-    passed; the result ids still missing one. `on_wait(missing, seconds_left)` is called
-    before each pause."""
+    """Wait until every result in `answered` has its agent side linked (and, with
+    `caller_sides`, the simulated caller's side too), or `timeout_s` has passed; the result
+    ids still missing one. `on_wait(missing, seconds_left)` is called before each pause."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout_s
     while True:
-        missing = set(answered) - await store.agent_linked_results(workspace_id, run_id)
+        linked = await store.agent_linked_results(workspace_id, run_id)
+        if caller_sides:
+            linked &= await store.caller_linked_results(workspace_id, run_id)
+        missing = set(answered) - linked
         left = deadline - loop.time()
         if not missing or left <= 0:
             return missing
@@ -65,10 +69,12 @@ async def conclude_run(
     report_dir: Path | None = None,
     on_wait: Callable[[int, float], None] | None = None,
     poll_s: float = DEFAULT_POLL_S,
+    caller_sides: bool = False,
 ) -> Conclusion:
-    """Wait for the agent sides of `answered`, evaluate the run and keep the evaluation with
-    it, then write its reports into `report_dir` (when given). A report that cannot be
-    written is recorded in `report_error`, never raised: the evaluation still counts."""
+    """Wait for the agent sides of `answered` (and their caller sides, with `caller_sides`),
+    evaluate the run and keep the evaluation with it, then write its reports into
+    `report_dir` (when given). A report that cannot be written is recorded in
+    `report_error`, never raised: the evaluation still counts."""
     async with await Store.open(database_url) as store:
         unsynced = await wait_for_agent_sides(
             store,
@@ -78,6 +84,7 @@ async def conclude_run(
             timeout_s=link_timeout_s,
             poll_s=poll_s,
             on_wait=on_wait,
+            caller_sides=caller_sides,
         )
         evaluation, bodies = await load_run(store, workspace_id, run_id, suite, judge=judge)
     conclusion = Conclusion(evaluation=evaluation, unsynced=unsynced)

@@ -1,5 +1,9 @@
 """The demo's agent under test: a LiveKit support agent (like examples/livekit_agent.py) that
-looks orders up and ends the call on "bye!", thinking with a scripted offline brain."""
+looks orders up and ends the call on "bye", thinking with a scripted offline brain.
+
+It reads what it hears as a transcript would carry it (no punctuation, any case), so the same
+brain answers typed text and the offline recognizer's transcripts of real speech.
+"""
 
 from __future__ import annotations
 
@@ -13,26 +17,35 @@ from ringback.simulator.scripted import Answer, ScriptedBrain
 
 AGENT_NAME = "demo-support"
 ORDERS = {"A1001": {"status": "shipped", "carrier": "DHL"}}
-_ORDER_ID = re.compile(r"\b([A-Z]\d{4})\b")
+_ORDER_ID = re.compile(r"\b([A-Z]\d{4})\b", re.IGNORECASE)
+_BYE = re.compile(r"\bbye\b", re.IGNORECASE)
+"""A plain "bye" (not "goodbye") ends the call."""
+
+
+GREETING = "Hi, this is demo support. How can I help?"
+SHIPPED = "Your order has shipped with DHL."
+NOT_FOUND = "Sorry, I could not find that order. Please check the number."
+FAREWELL = "Goodbye, take care."
+HUNG_UP = "Goodbye!"
+LINES = (GREETING, SHIPPED, NOT_FOUND, FAREWELL, HUNG_UP)
+"""Everything the demo agent says (what a caller's recognizer may be hinted with)."""
 
 
 def support_brain(chat_ctx: llm.ChatContext) -> Answer:
-    """Looks up an order id it hears, reports it, hangs up on "bye!", else offers help."""
+    """Looks up an order id it hears, reports it, hangs up on "bye", else offers help."""
     last: Any = chat_ctx.items[-1] if chat_ctx.items else None
     if getattr(last, "type", None) == "function_call_output":
         if last.name == "end_call":
-            return Answer(text="Goodbye!")
-        if last.is_error:
-            return Answer(text="Sorry, I could not find that order. Please check the number.")
-        return Answer(text="Your order has shipped with DHL.")
+            return Answer(text=HUNG_UP)
+        return Answer(text=NOT_FOUND if last.is_error else SHIPPED)
     text = getattr(last, "text_content", None) or ""
-    if "bye!" in text.lower():
+    if _BYE.search(text):
         return Answer(tools=[("end_call", {})])
     if found := _ORDER_ID.search(text):
-        return Answer(tools=[("lookup_order", {"order_id": found.group(1)})])
+        return Answer(tools=[("lookup_order", {"order_id": found.group(1).upper()})])
     if "goodbye" in text.lower():
-        return Answer(text="Goodbye, take care.")
-    return Answer(text="Hi, this is demo support. How can I help?")
+        return Answer(text=FAREWELL)
+    return Answer(text=GREETING)
 
 
 class DemoSupport(Agent):
@@ -58,4 +71,4 @@ class DemoSupport(Agent):
         return {"order_id": order_id, **order}
 
 
-__all__ = ["AGENT_NAME", "DemoSupport", "support_brain"]
+__all__ = ["AGENT_NAME", "LINES", "DemoSupport", "support_brain"]

@@ -1,16 +1,24 @@
-"""`ringback-sim demo`: the whole loop on this machine, offline, in well under a minute."""
+"""`ringback-sim demo`: the whole loop on this machine, offline, in well under a minute; or,
+with `--transport sip`, the same loop over real SIP through a LiveKit server."""
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
 import time
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 EXIT_FAILED = 1
+EXIT_CONFIG = 2
+
+
+class DemoTransport(str, Enum):
+    TEXT = "text"
+    SIP = "sip"
 
 
 def demo_command(
@@ -23,20 +31,58 @@ def demo_command(
             "temporary folder, deleted at the end).",
         ),
     ] = None,
+    transport: Annotated[
+        DemoTransport,
+        typer.Option(
+            help="text: offline, in-process. sip: dial the demo agent over real SIP through "
+            "the LiveKit server at LIVEKIT_URL (LIVEKIT_API_KEY, LIVEKIT_API_SECRET), with "
+            "offline voices on both sides."
+        ),
+    ] = DemoTransport.TEXT,
+    sip_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="HOST[:PORT]",
+            help="With --transport sip: where the LiveKit server's SIP service answers "
+            "(default: LIVEKIT_SIP_ADDRESS).",
+        ),
+    ] = None,
 ) -> None:
-    """Run the end-to-end demo offline: a collector on a temporary SQLite file, a bundled
-    suite in text transport against a demo LiveKit agent with the Ringback plugin, an offline
-    Pipecat call with the Ringback observer, then the linked run evaluated and reported."""
+    """Run the end-to-end demo: a collector on a temporary SQLite file, a bundled suite
+    against a demo LiveKit agent with the Ringback plugin (in text transport offline, or over
+    real SIP), an offline Pipecat call with the Ringback observer, then the linked run
+    evaluated and reported."""
     from .render import render_demo
     from .run import run_demo
 
+    target = None
+    if transport is DemoTransport.SIP:
+        from ringback.simulator.dial.connection import LiveKitConfigError
+
+        from .sip import SipDemoConfigError, SipDemoTarget
+
+        try:
+            target = SipDemoTarget.from_env(sip_address)
+        except (LiveKitConfigError, SipDemoConfigError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(EXIT_CONFIG) from None
+    elif sip_address is not None:
+        typer.echo("error: --sip-address needs --transport sip", err=True)
+        raise typer.Exit(EXIT_CONFIG)
+    if keep is not None and keep.exists() and not keep.is_dir():
+        typer.echo(
+            f"error: --keep {keep} is a file; give a folder (it is created if missing)", err=True
+        )
+        raise typer.Exit(EXIT_CONFIG)
+
     started = time.monotonic()
-    typer.echo("Ringback demo: starting a collector and running the bundled suite...")
+    over = "over SIP" if target else "in text transport"
+    typer.echo(f"Ringback demo: starting a collector and running the bundled suite {over}...")
     if keep is not None:
-        result = asyncio.run(run_demo(keep.resolve()))
+        result = asyncio.run(run_demo(keep.resolve(), sip=target))
     else:
         with tempfile.TemporaryDirectory(prefix="ringback-demo-") as tmp:
-            result = asyncio.run(run_demo(Path(tmp)))
+            result = asyncio.run(run_demo(Path(tmp), sip=target))
     for line in render_demo(result, kept=keep is not None):
         typer.echo(line)
     typer.echo(f"({time.monotonic() - started:.1f} s)")

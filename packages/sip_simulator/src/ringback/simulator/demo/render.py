@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ringback.simulator.dial.outcome import CallOutcome
 from ringback.simulator.evaluate import CallEvaluation
 
 from .run import CallSides, DemoResult
@@ -15,7 +16,25 @@ def _ms(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0f} ms"
 
 
-def _call_lines(call: CallEvaluation, sides: CallSides | None) -> list[str]:
+def sip_facts(outcome: CallOutcome) -> str:
+    """One line of what SIP said about a call: its Call-ID, answer and end, or its failure."""
+    if outcome.answered_at is None:
+        kind = (outcome.failure_kind or outcome.status).value
+        status = f"SIP {outcome.sip_status_code}, " if outcome.sip_status_code else ""
+        return f"SIP: not answered ({status}{kind}): {outcome.reason}"
+    dialled = outcome.attempts[-1].started_at if outcome.attempts else outcome.started_at
+    answer_s = (outcome.answered_at - dialled).total_seconds()
+    held = f", held {outcome.duration_s:.1f} s" if outcome.duration_s is not None else ""
+    end = f", ended by {outcome.end_reason}" if outcome.end_reason else ""
+    return (
+        f"SIP: Call-ID {outcome.sip_call_id or '(not reported)'}, answered (200 OK) "
+        f"{answer_s:.1f} s after the INVITE{held}{end}"
+    )
+
+
+def _call_lines(
+    call: CallEvaluation, sides: CallSides | None, outcome: CallOutcome | None
+) -> list[str]:
     verdict = "PASS" if call.passed else "FAIL"
     agent = sides.agent_call_id if sides else None
     caller = sides.caller_call_id if sides else None
@@ -24,6 +43,9 @@ def _call_lines(call: CallEvaluation, sides: CallSides | None) -> list[str]:
         f"  {verdict}  {call.scenario_id}  (result {call.result_id})",
         f"        {both}: agent call {agent or '-'}, caller call {caller or '-'}",
     ]
+    if outcome is not None:
+        lines.append(f"        {sip_facts(outcome)}")
+        lines.extend(f"        warning: {warning}" for warning in outcome.warnings)
     for check in call.assertions:
         mark = {True: "ok", False: "FAILED", None: "skipped"}[check.passed]
         lines.append(f"        {mark:>7}  {check.kind}: {check.reason}")
@@ -35,20 +57,33 @@ def render_demo(result: DemoResult, *, kept: bool) -> list[str]:
     """Every line the demo prints after it ran."""
     ev = result.evaluation
     by_result = {s.result_id: s for s in result.sides}
-    lines = [
-        f"Collector: {result.collector_url} (in-process; stopped now)",
-        f"Run {ev.run_id} of suite {ev.suite!r}: text transport, demo LiveKit agent "
-        "with the Ringback plugin, scripted callers",
-        "",
-        "Calls:",
-    ]
+    lines = [f"Collector: {result.collector_url} (in-process; stopped now)"]
+    outcomes: dict[str, CallOutcome] = {}
+    if result.sip is None:
+        lines.append(
+            f"Run {ev.run_id} of suite {ev.suite!r}: text transport, demo LiveKit agent "
+            "with the Ringback plugin, scripted callers"
+        )
+    else:
+        setup = result.sip.setup
+        outcomes = {o.result_id: o for o in result.sip.outcomes}
+        lines += [
+            f"Run {ev.run_id} of suite {ev.suite!r}: over SIP, demo LiveKit agent with the "
+            "Ringback plugin and scripted callers, both speaking through offline voices",
+            f"Agent's line: inbound trunk {setup.trunk_id} ({setup.trunk}), dispatch rule "
+            f"{setup.rule_id} ({setup.rule}); dialled through outbound trunk "
+            f"{result.sip.summary.trunk_id or '-'}",
+        ]
+    lines += ["", "Calls:"]
     for call in sorted(ev.calls, key=lambda c: c.scenario_id):
-        lines.extend(_call_lines(call, by_result.get(call.result_id or "")))
+        rid = call.result_id or ""
+        lines.extend(_call_lines(call, by_result.get(rid), outcomes.get(rid)))
     lines += ["", f"Pass rate: {_pct(ev.pass_rate)} ({ev.passed}/{ev.total} calls)"]
     for metric, stats in sorted(ev.latency.items()):
+        turns = "caller turns" if metric == "heard_latency" else "agent turns"
         lines.append(
             f"Latency {metric}: p50 {_ms(stats.p50_ms)}, p95 {_ms(stats.p95_ms)} "
-            f"({stats.count} agent turns)"
+            f"({stats.count} {turns})"
         )
     lines.append("")
     pipecat = result.pipecat

@@ -1,6 +1,7 @@
-"""`run_demo`: the whole loop on one machine, offline. The collector on a SQLite file, the
-bundled suite in text transport against the demo agent (results linked in the collector), an
-offline Pipecat call as production traffic, then the run's evaluation."""
+"""`run_demo`: the whole loop on one machine. The collector on a SQLite file, the bundled suite
+against the demo agent (in text transport offline, or over real SIP through a LiveKit server
+with `sip=`), results linked in the collector, an offline Pipecat call as production traffic,
+then the run's evaluation and reports."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.collector.store import Store
@@ -22,6 +24,9 @@ from ringback.simulator.text import TextBatchRunner, TextCallSettings
 from .agent import AGENT_NAME, DemoSupport
 from .collector import WORKSPACE_ID, delivery_env, environment, running_collector
 from .quiet import pipecat_available, quiet_livekit, quiet_pipecat
+
+if TYPE_CHECKING:
+    from .sip import SipDemoTarget, SipRun
 
 SUITE_FILE = "suite.yaml"
 
@@ -57,6 +62,8 @@ class DemoResult:
     pipecat: PipecatCall | None = None
     """None when Pipecat is not installed."""
     reports: list[Path] = field(default_factory=list)
+    sip: SipRun | None = None
+    """Over SIP: the agent's line and each call's SIP facts."""
 
     @property
     def ok(self) -> bool:
@@ -81,39 +88,69 @@ def bundled_suite() -> Suite:
     return parse_suite(bundled_suite_text(), name=SUITE_FILE, env={}).suite
 
 
-async def run_demo(directory: Path, *, with_pipecat: bool = True) -> DemoResult:
-    """Run the demo with every file under `directory` (created if missing)."""
-    suite_file = _prepare(directory)
-    suite = bundled_suite()
+async def run_demo(
+    directory: Path, *, with_pipecat: bool = True, sip: SipDemoTarget | None = None
+) -> DemoResult:
+    """Run the demo with every file under `directory` (created if missing); over SIP through
+    `sip`'s LiveKit server when given, else in text transport."""
+    suite_text = bundled_suite_text()
+    if sip is not None:
+        from .sip import sip_suite_text
+
+        suite_text = sip_suite_text(suite_text, sip)
+    suite_file = _prepare(directory, suite_text)
+    suite = parse_suite(suite_text, name=SUITE_FILE, env={}).suite
     results_dir = directory / "runs"
+    report_dir = directory / "reports"
+    sip_run = None
     async with running_collector(directory) as collector:
         with environment(delivery_env(collector, directory / "outbox")):
-            with quiet_livekit():
-                summary = await _text_run(suite, results_dir)
+            if sip is None:
+                with quiet_livekit():
+                    summary = await _text_run(suite, results_dir)
+            else:
+                from .sip import run_over_sip
+
+                sip_run = await run_over_sip(
+                    suite,
+                    sip,
+                    results_dir,
+                    database_url=collector.database_url,
+                    workspace_id=WORKSPACE_ID,
+                    report_dir=report_dir,
+                )
+                summary = sip_run.summary
             pipecat = await _pipecat_call(collector.store) if with_pipecat else None
-        # evaluated once, kept with the run (the collector's pages show it), reported from
-        evaluation, bodies = await load_run(collector.store, WORKSPACE_ID, summary.run_id, suite)
+        if sip_run is None:
+            # evaluated once, kept with the run (the collector's pages show it), reported from
+            evaluation, bodies = await load_run(
+                collector.store, WORKSPACE_ID, summary.run_id, suite
+            )
+            reports = list(write_reports(evaluation, bodies, report_dir).values())
+        else:
+            evaluation = sip_run.conclusion.evaluation
+            reports = list(sip_run.conclusion.reports.values())
         sides = await _sides(collector.store, summary.run_id)
-        result = DemoResult(
-            collector_url=collector.url,
-            directory=directory,
-            database=Path(collector.database_url),
-            results_dir=results_dir,
-            suite_file=suite_file,
-            summary=summary,
-            evaluation=evaluation,
-            sides=sides,
-            pipecat=pipecat,
-        )
-        result.reports = list(write_reports(evaluation, bodies, directory / "reports").values())
-    return result
+    return DemoResult(
+        collector_url=collector.url,
+        directory=directory,
+        database=Path(collector.database_url),
+        results_dir=results_dir,
+        suite_file=suite_file,
+        summary=summary,
+        evaluation=evaluation,
+        sides=sides,
+        pipecat=pipecat,
+        reports=reports,
+        sip=sip_run,
+    )
 
 
-def _prepare(directory: Path) -> Path:
-    """Create `directory` and copy the bundled suite into it (to read or re-run)."""
+def _prepare(directory: Path, suite_text: str) -> Path:
+    """Create `directory` and write the suite it runs into it (to read or re-run)."""
     directory.mkdir(parents=True, exist_ok=True)
     suite_file = directory / SUITE_FILE
-    suite_file.write_text(bundled_suite_text(), encoding="utf-8")
+    suite_file.write_text(suite_text, encoding="utf-8")
     return suite_file
 
 

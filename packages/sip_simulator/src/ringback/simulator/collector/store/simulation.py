@@ -193,6 +193,17 @@ def get_evaluation(
 
 def agent_linked_results(conn: Connection, workspace_id: int, run_id: str) -> set[str]:
     """The ids of the run's results that have an agent-side call linked (no bodies read)."""
+    return linked_results(conn, workspace_id, run_id, caller_side=False)
+
+
+def caller_linked_results(conn: Connection, workspace_id: int, run_id: str) -> set[str]:
+    """The ids of the run's results that have the simulated caller's side linked."""
+    return linked_results(conn, workspace_id, run_id, caller_side=True)
+
+
+def linked_results(
+    conn: Connection, workspace_id: int, run_id: str, *, caller_side: bool
+) -> set[str]:
     rows = conn.execute(
         select(results.c.id)
         .distinct()
@@ -203,7 +214,7 @@ def agent_linked_results(conn: Connection, workspace_id: int, run_id: str) -> se
         .where(
             results.c.workspace_id == workspace_id,
             results.c.run_id == run_id,
-            calls.c.side != CALLER_SIDE,
+            calls.c.side == CALLER_SIDE if caller_side else calls.c.side != CALLER_SIDE,
         )
     )
     return set(rows.scalars())

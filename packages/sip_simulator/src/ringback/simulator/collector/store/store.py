@@ -258,3 +258,7 @@ class Store:
     async def agent_linked_results(self, workspace_id: int, run_id: str) -> set[str]:
         """The ids of the run's results whose agent side is linked (reads no bodies)."""
         return await self.read(simulation.agent_linked_results, workspace_id, run_id)
+
+    async def caller_linked_results(self, workspace_id: int, run_id: str) -> set[str]:
+        """The ids of the run's results whose simulated caller's side is linked."""
+        return await self.read(simulation.caller_linked_results, workspace_id, run_id)
