@@ -52,7 +52,8 @@ async def test_every_invite_carries_exactly_the_planned_headers(standin: LiveKit
         assert invite.wait_until_answered
         assert invite.include_headers == ps.SIPHeaderOptions.SIP_X_HEADERS
         assert invite.ringing_timeout.ToSeconds() == 30
-        assert invite.max_call_duration.ToSeconds() == call.max_duration_s
+        # LiveKit counts it from the INVITE: the scenario's duration plus the ringing timeout
+        assert invite.max_call_duration.ToSeconds() == call.max_duration_s + 30
     assert planned == {}
 
     refund = next(c for c in plan.calls if c.scenario_id == "refund-happy-path")
@@ -65,7 +66,7 @@ async def test_every_invite_carries_exactly_the_planned_headers(standin: LiveKit
         "X-Customer-Tier": "premium",
         "X-Auth-Token": "abc123",
     }
-    assert invite.max_call_duration.ToSeconds() == 180
+    assert invite.max_call_duration.ToSeconds() == 180 + 30
 
 
 async def test_rooms_and_dispatches_carry_the_ids(standin: LiveKitStandIn) -> None:

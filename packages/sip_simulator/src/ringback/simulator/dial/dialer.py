@@ -131,7 +131,9 @@ def sip_request(call: PlannedCall, settings: DialSettings) -> proto_sip.CreateSI
         # The agent's X- headers on its 200 OK become sip.h.x-* attributes, for debugging.
         include_headers=proto_sip.SIPHeaderOptions.SIP_X_HEADERS,
         ringing_timeout=_duration(settings.ringing_timeout_s),
-        max_call_duration=_duration(call.max_duration_s),
+        # LiveKit counts the max duration from the INVITE; the scenario's runs from the answer
+        # (the caller hangs up then): LiveKit's is the backstop after the longest ringing
+        max_call_duration=_duration(call.max_duration_s + settings.ringing_timeout_s),
         wait_until_answered=True,
     )
 
