@@ -177,6 +177,17 @@ async def test_an_agent_that_hangs_up_at_once_is_named(stack: Stack, tmp_path: P
     assert "linked" in " ".join(call.failure_reasons())
 
 
+BRIEF = [
+    {
+        "id": "brief",
+        "turns": ["Hello there!"],
+        "max_duration": "6s",
+        "assertions": [{"linked": True}],
+    }
+]
+"""A call whose end does not depend on what was heard: the caller hangs up within 6 s."""
+
+
 async def test_a_batch_holds_its_limits_links_every_call_and_cleans_up(
     stack: Stack, lkapi: api.LiveKitAPI, tmp_path: Path
 ) -> None:
@@ -184,24 +195,30 @@ async def test_a_batch_holds_its_limits_links_every_call_and_cleans_up(
     suite = sip_suite(
         stack,
         line.number,
-        scenarios=SHORT,
-        run={"repeat": 8, "concurrency": 3, "calls_per_second": 2},
+        scenarios=BRIEF,
+        # two real-time voice sessions per call: two calls at once is what 2 cores hold
+        run={"repeat": 8, "concurrency": 2, "calls_per_second": 2},
     )
     loop = await run_sip_loop(stack, tmp_path, line, suite)
     outcomes = list(loop.outcomes.values())
     assert len(outcomes) == 8
-    assert {o.status for o in outcomes} == {CallStatus.COMPLETED}
+    assert [o.reason for o in outcomes if o.status is not CallStatus.COMPLETED] == []
     assert set(loop.sides) == {o.result_id for o in outcomes}  # every agent side linked
-    assert all(s.caller is not None for s in loop.sides.values())
-    evaluation = loop.run.conclusion.evaluation
-    assert [c.failure_reasons() for c in evaluation.calls if not c.passed] == []
-    assert max_overlap(loop) <= 3
+    assert all(s.caller is not None for s in loop.sides.values())  # and every caller side
+    assert max_overlap(loop) == 2
     starts = sorted(o.attempts[0].started_at for o in outcomes)
     gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
     assert min(gaps) >= 0.45, gaps  # 2 calls per second
-    # nothing the run dialled from is left, and one managed outbound trunk serves it
-    rooms = await lkapi.room.list_rooms(proto_room.ListRoomsRequest())
-    assert not [r.name for r in rooms.rooms if r.name.startswith(suite.livekit.room_prefix)]
+    # the rooms the run dialled from are gone; the agent's rooms, which LiveKit closes after
+    # its departure timeout, have nobody left in them; one managed outbound trunk serves it
+    rooms = {r.name for r in (await lkapi.room.list_rooms(proto_room.ListRoomsRequest())).rooms}
+    assert rooms & {c.room_name for c in loop.plan.calls} == set()
+    for name in rooms:
+        if name.startswith(line.room_prefix):
+            listed = await lkapi.room.list_participants(
+                proto_room.ListParticipantsRequest(room=name)
+            )
+            assert list(listed.participants) == [], name
     trunks = await lkapi.sip.list_outbound_trunk(proto_sip.ListSIPOutboundTrunkRequest())
     key = endpoint_key(suite.agent)
     assert [managed_endpoint(t.metadata) for t in trunks.items].count(key) == 1

@@ -145,7 +145,13 @@ def sip_suite(stack: Stack, number: str, **overrides: Any) -> Suite:
 
 def own_line(**fields: Any) -> AgentLine:
     """An agent line of a test's own: its number and agent name are nobody else's."""
-    return replace(agent_line(), number=unique("line"), agent_name=unique("agent"), **fields)
+    return replace(
+        agent_line(),
+        number=unique("line"),
+        agent_name=unique("agent"),
+        room_prefix=f"{unique('call')}-",
+        **fields,
+    )
 
 
 async def run_sip_loop(

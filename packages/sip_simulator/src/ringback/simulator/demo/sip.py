@@ -84,6 +84,9 @@ def sip_suite_text(bundled: str, target: SipDemoTarget) -> str:
     data["caller"] = {"stt": "offline", "tts": "offline", "hints": list(LINES)}
     data["run"] = {
         **data.get("run", {}),
+        # each call runs two real-time voice sessions here: two at once keep a 2-core laptop
+        # in real time (three fell behind and misheard)
+        "concurrency": 2,
         "max_call_duration": "60s",
         "ringing_timeout": "20s",
         "link_timeout": f"{LINK_TIMEOUT_S:g}s",
