@@ -129,7 +129,8 @@ async def start_caller(
         await session.start(caller)
         call._timers.append(loop.call_later(brief.max_duration_s, _at_max_duration, call))
     else:
-        await session.start(caller, room=room_io)
+        # the room has its agent (the one under test): the caller only talks to it
+        await session.start(caller, room=room_io, session_host=False)
         call._timers.append(asyncio.create_task(_on_answer(ctx, call)))
     return call
 
