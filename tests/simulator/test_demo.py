@@ -104,3 +104,38 @@ def test_a_failing_assertion_fails_the_demo(monkeypatch: pytest.MonkeyPatch) -> 
     assert "FAIL  order-status" in result.output
     assert "Pass rate: 67% (2/3 calls)" in result.output
     assert "Demo FAILED" in result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "says"),
+    [
+        ({}, [], "LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET are not set"),
+        (
+            {"LIVEKIT_URL": "ws://127.0.0.1:1", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"},
+            [],
+            "say where your LiveKit SIP service answers: --sip-address HOST[:PORT]",
+        ),
+        (
+            {"LIVEKIT_URL": "ws://127.0.0.1:1", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"},
+            ["--sip-address", "sip:agent@127.0.0.1"],
+            "should be HOST[:PORT] only",
+        ),
+        (
+            # nothing listens on port 1: the server is unreachable, said in one line
+            {"LIVEKIT_URL": "ws://127.0.0.1:1", "LIVEKIT_API_KEY": "k", "LIVEKIT_API_SECRET": "s"},
+            ["--sip-address", "127.0.0.1:5060"],
+            "could not reach the LiveKit server at ws://127.0.0.1:1",
+        ),
+    ],
+)
+def test_over_sip_a_setup_the_demo_cannot_use_is_one_line_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], args: list[str], says: str
+) -> None:
+    for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET", "LIVEKIT_SIP_ADDRESS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(demo_app(), ["demo", "--transport", "sip", *args])
+    assert result.exit_code == 2, result.output
+    assert says in result.output
+    assert "Traceback" not in result.output

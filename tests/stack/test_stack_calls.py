@@ -23,7 +23,7 @@ from ringback.simulator.demo.voice_agent import voice_entrypoint
 from ringback.simulator.demo.workers import in_process_options
 from ringback.simulator.dial.inbound import InboundManager
 from ringback.simulator.dial.outcome import CallStatus
-from ringback.simulator.dial.trunks import MANAGED_BY, endpoint_key
+from ringback.simulator.dial.trunks import endpoint_key, managed_endpoint
 
 HELLO_ONLY = [
     {
@@ -237,12 +237,3 @@ def max_overlap(loop: SipLoop) -> int:
         running += step
         peak = max(peak, running)
     return peak
-
-
-def managed_endpoint(metadata: str) -> str | None:
-    """The endpoint key of a trunk Ringback manages (None for anyone else's)."""
-    try:
-        value = json.loads(metadata or "{}")
-    except ValueError:
-        return None
-    return value.get("endpoint") if value.get("managed_by") == MANAGED_BY else None

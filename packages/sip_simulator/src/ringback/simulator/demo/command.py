@@ -78,16 +78,34 @@ def demo_command(
     started = time.monotonic()
     over = "over SIP" if target else "in text transport"
     typer.echo(f"Ringback demo: starting a collector and running the bundled suite {over}...")
-    if keep is not None:
-        result = asyncio.run(run_demo(keep.resolve(), sip=target))
-    else:
-        with tempfile.TemporaryDirectory(prefix="ringback-demo-") as tmp:
-            result = asyncio.run(run_demo(Path(tmp), sip=target))
+    try:
+        if keep is not None:
+            result = asyncio.run(run_demo(keep.resolve(), sip=target))
+        else:
+            with tempfile.TemporaryDirectory(prefix="ringback-demo-") as tmp:
+                result = asyncio.run(run_demo(Path(tmp), sip=target))
+    except Exception as exc:
+        if target is None or not _sip_setup_error(exc):
+            raise
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(EXIT_CONFIG) from None
     for line in render_demo(result, kept=keep is not None):
         typer.echo(line)
     typer.echo(f"({time.monotonic() - started:.1f} s)")
     if not result.ok:
         raise typer.Exit(EXIT_FAILED)
+
+
+def _sip_setup_error(exc: BaseException) -> bool:
+    """A LiveKit server, key or SIP setup the demo could not use (said in words, no
+    traceback)."""
+    from ringback.simulator.dial.connection import LiveKitAccessError
+    from ringback.simulator.dial.trunks import TrunkError
+
+    from .sip import SipDemoError
+    from .workers import WorkerStartError
+
+    return isinstance(exc, LiveKitAccessError | TrunkError | SipDemoError | WorkerStartError)
 
 
 __all__ = ["demo_command"]

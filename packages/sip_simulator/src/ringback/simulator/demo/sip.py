@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import yaml
 from livekit.agents import AgentServer
 
@@ -45,6 +46,10 @@ LINK_TIMEOUT_S = 30.0
 
 class SipDemoConfigError(ValueError):
     """The demo cannot dial: the message says what to set."""
+
+
+class SipDemoError(RuntimeError):
+    """The demo could not run over SIP: the message says why and what to check."""
 
 
 @dataclass(frozen=True)
@@ -143,7 +148,13 @@ async def run_over_sip(
     secret = target.connection.api_secret
     callers = build_server(agent_name=suite.livekit.caller_agent_name, **in_process_options())
     async with target.connection.open(concurrency=suite.run.concurrency) as lkapi:
-        setup = await InboundManager(lkapi, fingerprint_key=secret).ensure(line)
+        try:
+            setup = await InboundManager(lkapi, fingerprint_key=secret).ensure(line)
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise SipDemoError(
+                f"could not reach the LiveKit server at {target.connection.url} "
+                f"({type(exc).__name__}: {exc}); check LIVEKIT_URL"
+            ) from None
         agent = agent or agent_server(line.agent_name)
         async with running_worker(agent), running_worker(callers):
             runner = BatchRunner(
@@ -174,6 +185,7 @@ __all__ = [
     "DEMO_CALLER",
     "DEMO_NUMBER",
     "SipDemoConfigError",
+    "SipDemoError",
     "SipDemoTarget",
     "SipRun",
     "agent_line",

@@ -23,7 +23,7 @@ from livekit.protocol import sip as proto_sip
 from pydantic import SecretStr
 
 from .connection import ACCESS_CODES, LiveKitAccessError
-from .trunks import MANAGED_BY, TrunkError
+from .trunks import MANAGED_BY, TrunkError, managed_endpoint
 
 log = logging.getLogger(__name__)
 
@@ -103,17 +103,6 @@ def dispatch_rule(line: AgentLine, trunk_id: str) -> proto_sip.SIPDispatchRuleIn
     )
 
 
-def _managed_key(metadata: str) -> str | None:
-    try:
-        value = json.loads(metadata or "{}")
-    except ValueError:
-        return None
-    if isinstance(value, dict) and value.get("managed_by") == MANAGED_BY:
-        endpoint = value.get("endpoint")
-        return endpoint if isinstance(endpoint, str) else None
-    return None
-
-
 def _trunk_differs(
     have: proto_sip.SIPInboundTrunkInfo, want: proto_sip.SIPInboundTrunkInfo
 ) -> bool:
@@ -171,11 +160,11 @@ class InboundManager:
 
     async def _trunks(self, line: AgentLine) -> list[proto_sip.SIPInboundTrunkInfo]:
         listed = await self._api.sip.list_inbound_trunk(proto_sip.ListSIPInboundTrunkRequest())
-        return [t for t in listed.items if _managed_key(t.metadata) == line.key]
+        return [t for t in listed.items if managed_endpoint(t.metadata) == line.key]
 
     async def _rules(self, line: AgentLine) -> list[proto_sip.SIPDispatchRuleInfo]:
         listed = await self._api.sip.list_dispatch_rule(proto_sip.ListSIPDispatchRuleRequest())
-        return [r for r in listed.items if _managed_key(r.metadata) == line.key]
+        return [r for r in listed.items if managed_endpoint(r.metadata) == line.key]
 
     async def _ensure_trunk(self, line: AgentLine) -> tuple[str, Action]:
         want = inbound_trunk(line, fingerprint_key=self._key)

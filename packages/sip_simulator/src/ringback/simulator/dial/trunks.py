@@ -97,13 +97,15 @@ def managed_trunk(
     )
 
 
-def _managed_key(trunk: proto_sip.SIPOutboundTrunkInfo) -> str | None:
+def managed_endpoint(metadata: str) -> str | None:
+    """The endpoint key in the metadata of a trunk or rule Ringback manages; None for any
+    other's."""
     try:
-        metadata = json.loads(trunk.metadata or "{}")
+        value = json.loads(metadata or "{}")
     except ValueError:
         return None
-    if isinstance(metadata, dict) and metadata.get("managed_by") == MANAGED_BY:
-        endpoint = metadata.get("endpoint")
+    if isinstance(value, dict) and value.get("managed_by") == MANAGED_BY:
+        endpoint = value.get("endpoint")
         return endpoint if isinstance(endpoint, str) else None
     return None
 
@@ -158,7 +160,7 @@ class TrunkManager:
         want = managed_trunk(endpoint, fingerprint_key=self._key)
         key = endpoint_key(endpoint)
         listed = await self._api.sip.list_outbound_trunk(proto_sip.ListSIPOutboundTrunkRequest())
-        mine = [t for t in listed.items if _managed_key(t) == key]
+        mine = [t for t in listed.items if managed_endpoint(t.metadata) == key]
         if not mine:
             created = await self._api.sip.create_outbound_trunk(
                 proto_sip.CreateSIPOutboundTrunkRequest(trunk=want)
