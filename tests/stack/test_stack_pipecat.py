@@ -59,8 +59,28 @@ def bot() -> ModuleType:
     return module
 
 
-def suite_for(bot: ModuleType, stack: Stack, number: str) -> Suite:
-    """One scripted caller, with offline voices, asking about an order and saying bye."""
+ORDER_STATUS: dict[str, Any] = {
+    "id": "order-status",
+    "profile": "gold",
+    "assertions": [
+        {"linked": True},
+        {"said": {"role": "agent", "pattern": "(?i)shipped"}},
+        {"hung_up_by": "agent"},
+    ],
+}
+"""The caller asks about an order and says bye: the bot hangs up."""
+HELLO = ("Hello there!",)
+JUST_HELLO: dict[str, Any] = {
+    "id": "just-hello",
+    "turns": list(HELLO),
+    "assertions": [{"linked": True}, {"hung_up_by": "user"}],
+}
+"""The caller says hello and, with nothing more to say, hangs up."""
+
+
+def suite_for(bot: ModuleType, stack: Stack, number: str, scenario: dict[str, Any]) -> Suite:
+    """One scripted caller, with offline voices, playing `scenario` (its turns default to
+    the example's caller lines)."""
     return Suite.model_validate(
         {
             "name": "pipecat-on-livekit",
@@ -78,18 +98,7 @@ def suite_for(bot: ModuleType, stack: Stack, number: str) -> Suite:
             "test_profiles": {
                 "gold": {"information": {"main_agent_variables": {"X-Customer-Tier": "gold"}}}
             },
-            "scenarios": [
-                {
-                    "id": "order-status",
-                    "profile": "gold",
-                    "turns": list(bot.CALLER_LINES),
-                    "assertions": [
-                        {"linked": True},
-                        {"said": {"role": "agent", "pattern": "(?i)shipped"}},
-                        {"hung_up_by": "agent"},
-                    ],
-                }
-            ],
+            "scenarios": [{"turns": list(bot.CALLER_LINES), **scenario}],
         }
     )
 
@@ -151,14 +160,14 @@ async def inbound_line(lkapi: api.LiveKitAPI, number: str, room: str) -> AsyncIt
 
 @contextlib.asynccontextmanager
 async def bot_waiting_in(
-    bot: ModuleType, room: str
+    bot: ModuleType, room: str, hints: list[str]
 ) -> AsyncIterator[asyncio.Task[SubmitResult | None]]:
     """The example bot, running, once it is in `room`; cancelled on exit if still running."""
     transport = bot.livekit_transport(room)
     connected = asyncio.Event()
     transport.add_event_handler("on_connected", lambda *_: connected.set())
     task = asyncio.create_task(
-        bot.run_bot(room, transport=transport, services=bot.offline_services())
+        bot.run_bot(room, transport=transport, services=bot.offline_services(hints))
     )
     waiter = asyncio.ensure_future(connected.wait())
     try:
@@ -177,11 +186,13 @@ async def bot_waiting_in(
                 await task
 
 
-async def run_call(bot: ModuleType, stack: Stack, directory: Path) -> PipecatCall:
+async def run_call(
+    bot: ModuleType, stack: Stack, directory: Path, scenario: dict[str, Any]
+) -> PipecatCall:
     """Dial one call to the bot, the way `run_over_sip` does, and read what the collector
     linked."""
     number, room = unique("pipecat"), unique("pipecat-bot")
-    suite = suite_for(bot, stack, number)
+    suite = suite_for(bot, stack, number, scenario)
     plan = plan_run(suite)
     callers = build_server(agent_name=suite.livekit.caller_agent_name, **in_process_options())
     async with (
@@ -192,7 +203,8 @@ async def run_call(bot: ModuleType, stack: Stack, directory: Path) -> PipecatCal
         with environment(delivery_env(collector, directory / "outbox")):
             store = CollectorRunStore(directory / "runs")  # the collector's store, from the env
             started = time.monotonic()
-            async with bot_waiting_in(bot, room) as bot_call, running_worker(callers):
+            hints = suite.scenarios[0].turns
+            async with bot_waiting_in(bot, room, hints) as bot_call, running_worker(callers):
                 connected_s = time.monotonic() - started
                 dialled = time.monotonic()
                 runner = BatchRunner(
@@ -236,7 +248,23 @@ async def run_call(bot: ModuleType, stack: Stack, directory: Path) -> PipecatCal
 
 @pytest.fixture(scope="module")
 def call(bot: ModuleType, stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> PipecatCall:
-    return asyncio.run(run_call(bot, stack, tmp_path_factory.mktemp("pipecat-livekit")))
+    directory = tmp_path_factory.mktemp("pipecat-livekit")
+    return asyncio.run(run_call(bot, stack, directory, ORDER_STATUS))
+
+
+def test_when_the_caller_hangs_up_the_bot_records_it(
+    bot: ModuleType, stack: Stack, tmp_path: Path
+) -> None:
+    hung_up_on = asyncio.run(run_call(bot, stack, tmp_path, JUST_HELLO))
+    assert hung_up_on.outcome.status is CallStatus.COMPLETED, hung_up_on.outcome.reason
+    assert hung_up_on.agent is not None
+    assert hung_up_on.caller is not None
+    assert hung_up_on.agent["disconnection_reason"] == "user_hangup"
+    assert hung_up_on.caller["disconnection_reason"] == "agent_hangup"  # its own hang-up
+    tools = [s for s in hung_up_on.agent["transcript_with_tool_calls"] if s.get("tool")]
+    assert tools == []  # the bot never ended the call itself
+    (evaluated,) = hung_up_on.conclusion.evaluation.calls
+    assert evaluated.passed, evaluated.failure_reasons()
 
 
 def turns(body: dict[str, Any], role: str) -> list[dict[str, Any]]:
