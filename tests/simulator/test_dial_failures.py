@@ -108,6 +108,14 @@ def test_other_errors() -> None:
         ),
         (
             "unknown",
+            "twirp error unknown: udp conn 127.0.0.1:5060 err. write udp "
+            "127.0.0.1:5060->192.0.2.1:5060: sendto: network is unreachable. transaction "
+            "transport error",
+            FailureKind.UNREACHABLE,
+            "could not reach the agent's SIP address (network is unreachable)",
+        ),
+        (
+            "unknown",
             "twirp error unknown: INVITE failed: sip status: 404: Does not match Trunks",
             FailureKind.NOT_FOUND,
             "SIP 404: the agent's endpoint does not know the dialled user or number",

@@ -23,7 +23,7 @@ def suite_for(sip_uri: str, *, repeat: int = 1, **agent: Any) -> Suite:
     return Suite.model_validate(
         {
             "name": "stack-failures",
-            "agent": {"sip_uri": sip_uri, "transport": "tcp", **agent},
+            "agent": {"sip_uri": sip_uri, "transport": "tcp"} | agent,
             "run": {
                 "repeat": repeat,
                 "concurrency": 2,
@@ -63,6 +63,27 @@ async def test_an_address_nothing_routes_to_is_unreachable(
 ) -> None:
     # 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never a host anyone can reach
     outcome = await only_outcome(lkapi, suite_for("sip:agent@192.0.2.1:5060"))
+    assert outcome.failure_kind is FailureKind.UNREACHABLE
+    assert outcome.reason is not None
+    assert outcome.reason.startswith("could not reach the agent's SIP address (")
+
+
+async def test_over_udp_an_address_nobody_listens_on_times_out(
+    stack: Stack, lkapi: api.LiveKitAPI
+) -> None:
+    # no TCP connection to refuse: the INVITE is sent, and nothing ever answers it
+    host = stack.sip_address.rsplit(":", 1)[0]
+    outcome = await only_outcome(lkapi, suite_for(f"sip:agent@{host}:9", transport="udp"))
+    assert outcome.failure_kind is FailureKind.TIMEOUT
+    assert outcome.reason is not None
+    assert "nothing answers at agent.sip_uri at all (over UDP" in outcome.reason
+    assert held_s(outcome) >= RINGING_TIMEOUT_S
+
+
+async def test_over_udp_an_address_nothing_routes_to_is_unreachable(
+    stack: Stack, lkapi: api.LiveKitAPI
+) -> None:
+    outcome = await only_outcome(lkapi, suite_for("sip:agent@192.0.2.1:5060", transport="udp"))
     assert outcome.failure_kind is FailureKind.UNREACHABLE
     assert outcome.reason is not None
     assert outcome.reason.startswith("could not reach the agent's SIP address (")

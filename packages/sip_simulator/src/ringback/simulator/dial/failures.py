@@ -39,10 +39,12 @@ _EXPLAIN: dict[FailureKind, str] = {
 }
 
 _NO_ANSWER = (
-    "nobody answered before the ringing timeout. On LiveKit SIP this also means the INVITE "
-    "matched no inbound trunk (LiveKit drops those without a reply: check the dialled number "
-    "and the trunk's numbers and allowed_addresses), or the agent never published audio "
-    "(LiveKit keeps a call ringing until someone in the room does)"
+    "nobody answered before the ringing timeout. This also means nothing answers at "
+    "agent.sip_uri at all (over UDP an address nobody listens on looks the same: check the "
+    "host, port and transport), and on LiveKit SIP that the INVITE matched no inbound trunk "
+    "(LiveKit drops those without a reply: check the dialled number and the trunk's numbers "
+    "and allowed_addresses) or that the agent never published audio (LiveKit keeps a call "
+    "ringing until someone in the room does)"
 )
 _UNREACHABLE_REASON = (
     "could not reach the agent's SIP address ({detail}): check the host, port and transport "
@@ -59,6 +61,7 @@ _NO_CREDENTIALS = (
 # What livekit-sip says when it carries no SIP status in the error's metadata (older releases,
 # and failures that never got a final response).
 _DIAL_ERROR = re.compile(r"dial err=.*?: (?P<detail>[^:]+)$")
+_SEND_ERROR = re.compile(r"sendto: (?P<detail>[^.]+)\. transaction transport error")
 _SIP_STATUS = re.compile(r"sip status:? ?(?P<code>[1-6]\d\d)", re.IGNORECASE)
 
 
@@ -116,7 +119,7 @@ def _from_livekit_sip(exc: api.ServerError) -> DialFailure | None:
         return DialFailure(FailureKind.AUTH, _BAD_CREDENTIALS)
     if "required auth, but no username or password" in message:
         return DialFailure(FailureKind.AUTH, _NO_CREDENTIALS)
-    if found := _DIAL_ERROR.search(message):
+    if found := _DIAL_ERROR.search(message) or _SEND_ERROR.search(message):
         detail = found.group("detail").strip()
         return DialFailure(FailureKind.UNREACHABLE, _UNREACHABLE_REASON.format(detail=detail))
     if "transaction failed to complete" in message:
