@@ -36,6 +36,7 @@ from livekit.agents import (
     tts,
     utils,
 )
+from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, NotGivenOr
 from livekit.plugins import silero
 from ringback.core.voices.espeak import DEFAULT_VOICE, EspeakError, EspeakVoice
@@ -72,7 +73,7 @@ def _mono_pcm(frame: rtc.AudioFrame) -> bytes:
     return frame.data[:: frame.num_channels].tobytes()  # int16, interleaved
 
 
-class OfflineTTS(tts.TTS):
+class OfflineTTS(tts.TTS[Any]):
     """Text to speech with espeak-ng, offline.
 
     `voice`, `words_per_minute` and `pitch` as espeak-ng's `-v`, `-s`, `-p` (see
@@ -141,7 +142,7 @@ class _OfflineChunkedStream(tts.ChunkedStream):
         output_emitter.flush()
 
 
-class OfflineSTT(stt.STT):
+class OfflineSTT(stt.STT[Any]):
     """Speech to text with pocketsphinx's US English model, offline and non-streaming.
 
     `hints` are phrases the user is expected to say (a scenario's lines): recognition is far
@@ -215,7 +216,7 @@ class OfflineSTT(stt.STT):
             request_id=utils.shortuuid(),
             alternatives=[
                 stt.SpeechData(
-                    language="en-US",
+                    language=LanguageCode("en-US"),
                     text=result.text,
                     start_time=0.0,
                     end_time=frame.duration,

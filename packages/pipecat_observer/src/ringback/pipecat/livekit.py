@@ -28,6 +28,7 @@ from livekit.protocol import models as lk_models
 from livekit.protocol import room as lk_room
 
 from ringback.core.correlation import Correlation, Provider, extract_correlation
+from ringback.core.correlation.provider import Direction
 
 logger = logging.getLogger("ringback.pipecat")
 
@@ -200,7 +201,7 @@ def _correlation(room_name: str, reading: _Reading, wait_s: float) -> Correlatio
         logger.info("ringback: %s is not a SIP participant; no SIP correlation to read", where)
         return Correlation()
     attributes = reading.attributes
-    direction = "inbound" if attributes.get("sip.ruleID") else "outbound"
+    direction: Direction = "inbound" if attributes.get("sip.ruleID") else "outbound"
     correlation = extract_correlation(attributes, Provider.LIVEKIT, direction=direction)
     if correlation.sip_call_id is None:
         waited = "" if reading.ready else f" within {wait_s:g} s"

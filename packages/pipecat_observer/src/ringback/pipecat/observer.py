@@ -304,7 +304,7 @@ class RingbackObserver(BaseObserver):
 
     async def cleanup(self) -> None:
         """The worker tears its observers down once the pipeline is over, however it ended."""
-        await super().cleanup()
+        await super().cleanup()  # type: ignore[no-untyped-call]  # Pipecat's is untyped
         self._finalize()
 
     async def on_processor_setup(self, data: ProcessorSetUp) -> None:

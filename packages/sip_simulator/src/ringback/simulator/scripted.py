@@ -26,7 +26,7 @@ class Answer:
     tools: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
-class ScriptedBrain(llm.LLM):
+class ScriptedBrain(llm.LLM[Any]):
     """Answers each `chat()` with `respond(chat_ctx)`, after `think_s` (a model's first token),
     reporting made-up token usage when `report_usage`. With `tool_choice="none"` the answer's
     tool calls are left out, as a real model would."""

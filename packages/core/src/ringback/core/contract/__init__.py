@@ -1,7 +1,9 @@
 """The call contract: pydantic models of the Create Call API request."""
 
+from pydantic import JsonValue
+
 from .enums import CallStatus, CallType, DisconnectionReason, Role
-from .jsonsafe import JsonValue, json_object, json_object_from_text, to_jsonable
+from .jsonsafe import json_object, json_object_from_text, to_jsonable
 from .limits import DEFAULT_LIMITS, Limits
 from .models import (
     AIModels,

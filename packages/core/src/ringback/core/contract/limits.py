@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, Field
-
-from .jsonsafe import JsonValue
+from pydantic import BaseModel, Field, JsonValue
 
 
 class Limits(BaseModel):

@@ -8,6 +8,7 @@ import asyncio
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from livekit.agents import llm
 
@@ -65,7 +66,7 @@ async def conclude_run(
     *,
     answered: Collection[str] = (),
     link_timeout_s: float = 0.0,
-    judge: llm.LLM | None = None,
+    judge: llm.LLM[Any] | None = None,
     report_dir: Path | None = None,
     on_wait: Callable[[int, float], None] | None = None,
     poll_s: float = DEFAULT_POLL_S,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter, deque
-from typing import Protocol, TextIO
+from typing import IO, Protocol
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -96,7 +96,7 @@ def _state_of(outcome: CallOutcome) -> str:
 class PlainProgress:
     """A line per finished call (and per retry), for logs and CI."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: IO[str]) -> None:
         self._out = out
         self._tally = _Tally()
 

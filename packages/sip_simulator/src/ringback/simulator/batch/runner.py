@@ -4,6 +4,7 @@ graceful stop (hang up what is active, keep what finished) and resume."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
@@ -155,7 +156,11 @@ class BatchRunner:
                 break
             task = asyncio.create_task(self._one(dialer, call), name=f"call-{call.result_id}")
             self._active.add(task)
-            task.add_done_callback(lambda t: (self._active.discard(t), slots.release()))
+            task.add_done_callback(functools.partial(self._call_ended, slots=slots))
+
+    def _call_ended(self, task: asyncio.Task[None], *, slots: asyncio.Semaphore) -> None:
+        self._active.discard(task)
+        slots.release()
 
     async def _one(self, dialer: Dialer, call: PlannedCall) -> None:
         outcome = await dialer.place(call)

@@ -34,7 +34,7 @@ class SimulatedCaller(Agent):
     """
 
     def __init__(
-        self, brief: CallerBrief, *, llm: LLM | str | None = None, end_grace_s: float = 0.0
+        self, brief: CallerBrief, *, llm: LLM[Any] | str | None = None, end_grace_s: float = 0.0
     ) -> None:
         if llm is None and brief.scripted:
             llm = ScriptedTurns(brief.scenario.turns, hang_up_tool=HANG_UP_TOOL)
@@ -47,7 +47,7 @@ class SimulatedCaller(Agent):
         did)."""
 
     @function_tool(name=HANG_UP_TOOL)
-    async def hang_up(self, context: RunContext) -> None:
+    async def hang_up(self, context: RunContext[Any]) -> None:
         """End the phone call. Use it only after you have said goodbye: when your goal is met,
         or when it clearly cannot be met."""
         session = context.session

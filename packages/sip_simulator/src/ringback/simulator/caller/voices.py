@@ -24,7 +24,7 @@ def shared_vad() -> VAD:
 
 
 def caller_voices(
-    models: CallerModels, *, stt: STT | str | None = None, tts: TTS | str | None = None
+    models: CallerModels, *, stt: STT[Any] | str | None = None, tts: TTS[Any] | str | None = None
 ) -> dict[str, Any]:
     """`AgentSession` keywords: `stt` and `tts` (the given ones, else the brief's), and, when
     the STT cannot stream, a shared Silero `vad` that also finds the turns (no network)."""

@@ -40,7 +40,8 @@ WAIT_S = 10.0
 
 def _settings(**values: Any) -> LLMSettings:
     names = [f.name for f in dataclasses.fields(LLMSettings) if f.name != "extra"]
-    return LLMSettings(**{name: values.get(name) for name in names})
+    fields: dict[str, Any] = {name: values.get(name) for name in names}
+    return LLMSettings(**fields)
 
 
 class ScriptedReplies(LLMService):

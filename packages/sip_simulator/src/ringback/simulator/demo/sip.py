@@ -101,7 +101,8 @@ def sip_suite_text(bundled: str, target: SipDemoTarget) -> str:
         "# ringback-sim demo --transport sip: the bundled suite over real SIP, through the\n"
         f"# LiveKit server at LIVEKIT_URL to the demo agent at {target.sip_address}.\n"
     )
-    return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    body: str = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return header + body
 
 
 def agent_line() -> AgentLine:

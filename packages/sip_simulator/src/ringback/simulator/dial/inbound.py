@@ -28,7 +28,7 @@ from .trunks import MANAGED_BY, TrunkError, managed_endpoint
 log = logging.getLogger(__name__)
 
 Action = Literal["reused", "created", "updated"]
-HeaderOption = proto_sip.SIPHeaderOptions.ValueType
+HeaderOption = proto_sip.SIPHeaderOptions
 
 
 @dataclass(frozen=True)

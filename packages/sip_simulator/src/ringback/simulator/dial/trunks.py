@@ -47,7 +47,7 @@ class TrunkResolution:
     name: str | None = None
 
 
-def media_encryption(value: MediaEncryption) -> proto_sip.SIPMediaEncryption.ValueType:
+def media_encryption(value: MediaEncryption) -> proto_sip.SIPMediaEncryption:
     return _ENCRYPTION[value]
 
 
@@ -72,7 +72,7 @@ def managed_trunk(
     the whole configuration, password included, so a changed password is noticed even when
     LiveKit does not return passwords."""
     password = endpoint.password.get_secret_value() if endpoint.password else ""
-    config = {
+    config: dict[str, str | list[str]] = {
         "address": endpoint_address(endpoint),
         "transport": endpoint.transport.value if endpoint.transport else "auto",
         "numbers": [endpoint.caller_number or DEFAULT_NUMBER],
@@ -88,10 +88,10 @@ def managed_trunk(
     return proto_sip.SIPOutboundTrunkInfo(
         name=f"ringback {key}",
         metadata=json.dumps(metadata, sort_keys=True),
-        address=config["address"],
+        address=endpoint_address(endpoint),
         transport=_TRANSPORT[endpoint.transport],
-        numbers=config["numbers"],
-        auth_username=config["username"],
+        numbers=[endpoint.caller_number or DEFAULT_NUMBER],
+        auth_username=endpoint.username or "",
         auth_password=password,
         media_encryption=_ENCRYPTION[endpoint.media_encryption],
     )

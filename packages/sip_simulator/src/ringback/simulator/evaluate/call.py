@@ -28,7 +28,8 @@ NO_AGENT_SIDE = "no agent side is linked to this call, so this could not be chec
 
 
 def assertion_kind(assertion: Any) -> str:
-    return next(iter(type(assertion).model_fields))
+    kind: str = next(iter(type(assertion).model_fields))
+    return kind
 
 
 def check_assertion(assertion: Any, agent: Body, caller: Body | None) -> tuple[bool, str]:

@@ -57,7 +57,7 @@ def parse_verdict(text: str) -> tuple[bool, str]:
 
 
 async def judge_expectations(
-    expectations: str, agent_body: Mapping[str, Any] | None, judge: llm.LLM
+    expectations: str, agent_body: Mapping[str, Any] | None, judge: llm.LLM[Any]
 ) -> AssertionResult:
     """Ask `judge` whether the call met `expectations`. A judge that fails or answers
     something else than the verdict asked for fails the check (it never passes)."""
@@ -104,7 +104,7 @@ async def judge_call(
     agent_body: Mapping[str, Any] | None,
     caller_body: Mapping[str, Any] | None = None,
     *,
-    judge: llm.LLM | None = None,
+    judge: llm.LLM[Any] | None = None,
     result_id: str | None = None,
     attempt: int = 0,
 ) -> CallEvaluation:

@@ -16,7 +16,7 @@ class JudgeConfigError(ValueError):
     """The suite's `judge` cannot be built; the message says why and what to write."""
 
 
-def make_judge(settings: JudgeSettings) -> llm.LLM:
+def make_judge(settings: JudgeSettings) -> llm.LLM[Any]:
     """The judge LLM: `module:attr(**options)` when `llm` names one, else a LiveKit
     Inference model. Raises `JudgeConfigError` (never with option values, which may be
     secrets)."""
@@ -39,7 +39,7 @@ def make_judge(settings: JudgeSettings) -> llm.LLM:
         ) from None
 
 
-def _from_reference(reference: str, options: dict[str, Any]) -> llm.LLM:
+def _from_reference(reference: str, options: dict[str, Any]) -> llm.LLM[Any]:
     parts = split_reference(reference)
     if parts is None:
         raise JudgeConfigError(
@@ -97,7 +97,7 @@ def _safe_message(exc: BaseException, options: dict[str, Any]) -> str:
 
 
 @contextlib.asynccontextmanager
-async def suite_judge(settings: JudgeSettings | None) -> AsyncIterator[llm.LLM | None]:
+async def suite_judge(settings: JudgeSettings | None) -> AsyncIterator[llm.LLM[Any] | None]:
     """The suite's judge for the duration of the block (None without one), closed after."""
     if settings is None:
         yield None

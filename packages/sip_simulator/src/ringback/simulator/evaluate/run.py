@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from typing import Any
 
 from livekit.agents import llm
 
@@ -41,7 +42,7 @@ def latency_stats(calls: Iterable[CallEvaluation]) -> dict[str, LatencyStats]:
             max_ms=max(values),
         )
         for metric in B.LATENCY_METRICS
-        if (values := pooled.get(metric))
+        if (values := pooled.get(metric, []))
     }
 
 
@@ -97,7 +98,7 @@ async def evaluate_run(
     run_id: str,
     suite: Suite,
     *,
-    judge: llm.LLM | None = None,
+    judge: llm.LLM[Any] | None = None,
 ) -> RunEvaluation:
     """Evaluate every result of `run_id` against `suite`'s scenarios. `agent_expectations`
     are judged by `judge` when given (`JUDGE_CONCURRENCY` calls at once), and skipped (never

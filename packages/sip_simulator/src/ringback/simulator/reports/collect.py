@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from livekit.agents import llm
 
@@ -32,7 +33,7 @@ async def call_bodies(store: Store, workspace_id: int, run_id: str) -> dict[str,
 
 
 async def load_run(
-    store: Store, workspace_id: int, run_id: str, suite: Suite, *, judge: llm.LLM | None = None
+    store: Store, workspace_id: int, run_id: str, suite: Suite, *, judge: llm.LLM[Any] | None = None
 ) -> tuple[RunEvaluation, dict[str, CallBodies]]:
     """Evaluate `run_id` against `suite` (expectations judged by `judge` when given), keep the
     evaluation with the run, and read its bodies; `UnknownRunError` if absent."""
@@ -51,7 +52,7 @@ async def report_run(
     out_dir: Path,
     formats: Iterable[ReportFormat | str] = ALL_FORMATS,
     *,
-    judge: llm.LLM | None = None,
+    judge: llm.LLM[Any] | None = None,
 ) -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
     """Open the store at `database_url`, evaluate the run and write its reports."""
     async with await Store.open(database_url) as store:

@@ -43,8 +43,8 @@ def render_junit(evaluation: RunEvaluation) -> str:
     against the Jenkins `junit-10.xsd` (the schema CI test views read)."""
     failures = len(evaluation.failed_calls)
     counts = {"tests": str(evaluation.total), "failures": str(failures), "errors": "0"}
-    root = ET.Element("testsuites", name=evaluation.suite, **counts)
-    suite = ET.SubElement(root, "testsuite", name=evaluation.suite, **counts, skipped="0")
+    root = ET.Element("testsuites", {"name": evaluation.suite, **counts})
+    suite = ET.SubElement(root, "testsuite", {"name": evaluation.suite, **counts, "skipped": "0"})
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="run_id", value=evaluation.run_id)
     rate = evaluation.pass_rate

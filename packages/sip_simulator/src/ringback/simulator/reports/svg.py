@@ -95,13 +95,13 @@ def histogram(stats: LatencyStats, samples: list[float]) -> str:
             f'height="{h:.1f}" fill="#60a5fa"><title>{count} turns from '
             f"{ms(low + i * span / BINS)}</title></rect>"
         )
-    for name, value, colour in (("p50", stats.p50_ms, "#111827"), ("p95", stats.p95_ms, "#dc2626")):
-        if value is None:
+    for name, mark, colour in (("p50", stats.p50_ms, "#111827"), ("p95", stats.p95_ms, "#dc2626")):
+        if mark is None:
             continue
-        x = 10 + (value - low) / span * plot_w
+        x = 10 + (mark - low) / span * plot_w
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{HIST_H}" stroke="{colour}" '
-            f'stroke-dasharray="4 2"><title>{name} {ms(value)}</title></line>'
+            f'stroke-dasharray="4 2"><title>{name} {ms(mark)}</title></line>'
         )
     parts.append(f'<text x="10" y="{HIST_H + 16}" class="axis">{ms(low)}</text>')
     parts.append(

@@ -39,7 +39,7 @@ logger = logging.getLogger("ringback.simulator.text")
 SYNTHETIC_CALL_ID_DOMAIN = "text.ringback.invalid"
 TRANSPORT = "text"
 
-LLMSource = LLM | str | Callable[[PlannedCall], LLM | str]
+LLMSource = LLM[Any] | str | Callable[[PlannedCall], LLM[Any] | str]
 """An LLM instance, a LiveKit Inference model string, or a function making one per call
 (LLM instances keep per-call state, so give a function when calls run concurrently)."""
 
@@ -79,7 +79,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _llm(source: LLMSource | None, call: PlannedCall) -> LLM | str | None:
+def _llm(source: LLMSource | None, call: PlannedCall) -> LLM[Any] | str | None:
     if source is None or isinstance(source, (LLM, str)):
         return source
     return source(call)

@@ -12,6 +12,7 @@ from ringback.core.correlation.model import NO_CALL_ID
 from ringback.core.correlation.native import native_id_kind
 from ringback.core.correlation.providers import livekit
 from ringback.core.correlation.result_ids import RESULT_ID_SHAPE, is_result_id, same_result_id
+from ringback.core.secrets import is_secret_name
 
 from . import advice
 from .model import (
@@ -201,7 +202,7 @@ def _findings(corr: Correlation) -> tuple[list[Finding], list[Finding], list[Fin
             name=name,
             value=advice.shown(name, value),
             source=corr.sources.get(name),
-            masked=advice.is_secret_name(name),
+            masked=is_secret_name(name),
         )
         for name, value in corr.sip_headers.items()
     ]

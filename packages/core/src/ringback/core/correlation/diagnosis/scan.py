@@ -51,9 +51,9 @@ def _walk(node: object, path: str, key: str) -> Iterator[Leaf]:
             yield from _walk(value, f"{path}.{name}" if path else name, name)
     elif isinstance(node, list):
         for index, item in enumerate(node):
-            name = item.get("name") if isinstance(item, Mapping) else None
-            if isinstance(name, str) and "value" in item:
-                yield Leaf(f"{path}.{name}", name, _text(item["value"]))
+            label = item.get("name") if isinstance(item, Mapping) else None
+            if isinstance(label, str) and "value" in item:
+                yield Leaf(f"{path}.{label}", label, _text(item["value"]))
             else:
                 yield from _walk(item, f"{path}[{index}]", key)
     else:
