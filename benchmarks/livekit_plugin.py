@@ -40,6 +40,7 @@ from livekit.agents import (
 from livekit.agents.metrics import AgentSessionUsage, LLMModelUsage, STTModelUsage, TTSModelUsage
 
 from ringback.core.delivery import Outbox
+from ringback.core.protocol import CALL_PATH
 from ringback.core.settings import default_outbox_dir
 from ringback.livekit import RingbackPlugin
 
@@ -197,7 +198,7 @@ async def serve() -> tuple[web.AppRunner, str]:
         return web.json_response({"id": 1, "is_new": True}, status=201)
 
     app = web.Application(client_max_size=64 * 1024 * 1024)
-    app.router.add_post("/api/v1/public/call", create_call)
+    app.router.add_post(CALL_PATH, create_call)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -7,10 +7,10 @@ from pathlib import Path
 from support.collector_server import RunningCollector
 
 from ringback.core.delivery import PENDING, Delivery, DeliveryStatus
+from ringback.core.protocol import new_result_id
 from ringback.core.recorder import CallOptions, CallRecorder
 from ringback.core.sample import sample_call
 from ringback.core.settings import RingbackSettings
-from ringback.simulator.collector.linking import new_result_id
 
 
 def _settings(collector: RunningCollector, tmp_path: Path, key: str) -> RingbackSettings:

@@ -6,7 +6,7 @@ import httpx
 from support.collector_calls import call_body, call_record
 from support.collector_server import RunningCollector
 
-from ringback.simulator.collector.linking import new_result_id
+from ringback.core.protocol import new_result_id
 from ringback.simulator.collector.prepare import prepare_call
 
 

@@ -10,12 +10,8 @@ import pytest
 from support.collector_calls import call_record
 from support.collector_server import RunningCollector
 
-from ringback.simulator.collector.linking import (
-    CALLER_SIDE,
-    caller_side_metadata,
-    link_keys,
-    new_result_id,
-)
+from ringback.core.protocol import new_result_id
+from ringback.simulator.collector.linking import CALLER_SIDE, caller_side_metadata, link_keys
 from ringback.simulator.collector.prepare import prepare_call
 from ringback.simulator.collector.store import IngestOutcome, NotFoundError, Store
 

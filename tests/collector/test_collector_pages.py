@@ -15,7 +15,7 @@ import pytest
 from support.collector_calls import call_body, call_record
 from support.collector_server import RunningCollector, running_collector
 
-from ringback.simulator.collector.linking import new_result_id
+from ringback.core.protocol import new_result_id
 from ringback.simulator.collector.web.responses import PAGE_CSP
 from ringback.simulator.collector.web.routes import LIST_LIMIT
 from ringback.simulator.collector.web.session import COOKIE_NAME

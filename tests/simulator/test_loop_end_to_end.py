@@ -10,7 +10,7 @@ from support.collector_server import running_collector
 from support.text_runs import point_ringback_at, text_run
 from test_caller_brief import TEXT_SUITE
 
-from ringback.simulator.plan.ids import RUN_ID
+from ringback.core.protocol import RUN_ID
 
 
 async def test_a_text_run_links_both_sides_of_every_call_in_the_collector(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ringback.core.protocol import RESULT_ID, RUN_ID
 from ringback.simulator.plan import HeaderPlanError, masked, new_run_id, plan_run
-from ringback.simulator.plan.ids import RESULT_ID, RUN_ID
 from ringback.simulator.suite import Suite, load_suite
 
 SUITE = Path(__file__).parents[2] / "tests" / "fixtures" / "suites" / "support.yaml"

@@ -18,11 +18,10 @@ from typing import Any
 
 import httpx
 
+from ringback.core.protocol import CALL_PATH
 from ringback.simulator.collector.server import bind, url_of, uvicorn_server
 from ringback.simulator.collector.settings import CollectorSettings
 from ringback.simulator.collector.store import Store
-
-CALL_PATH = "/api/v1/public/call"
 
 
 @dataclass

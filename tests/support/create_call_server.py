@@ -30,7 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
-ENDPOINT = "/api/v1/public/call"
+from ringback.core.protocol import CALL_PATH
 
 
 @dataclass
@@ -129,7 +129,7 @@ class CreateCallServer:
         self._changed = asyncio.Condition()
         self._release = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
-        app.router.add_post(ENDPOINT, self._handle)
+        app.router.add_post(CALL_PATH, self._handle)
         app.router.add_post("/_control/script", self._control_script)
         app.router.add_post("/_control/release", self._control_release)
         app.router.add_get("/_control/requests", self._control_requests)

@@ -5,11 +5,12 @@ whatever the agent's platform hands it (LiveKit attributes, webhooks, websocket 
 messages); `Correlation` holds the result. See docs/correlation.md.
 """
 
+from ringback.core.protocol import canonical_result_id, is_result_id
+
 from .extract import extract_correlation
 from .headers import HeaderError, canonical_header_name, check_header
 from .model import Correlation
 from .provider import Provider
-from .result_ids import canonical_result_id, is_result_id
 
 __all__ = [
     "Correlation",

@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from ringback.core.protocol import (
+    CORRELATION_ID_HEADER,
+    RESULT_ID_HEADER,
+    RUN_ID_HEADER,
+    SCENARIO_ID_HEADER,
+)
+
 from .headers import canonical_header_name
 
 # Prefixes providers put before a header name ("SipHeader_X-Run-Id", "sip.h.x-run-id", ...).
@@ -13,10 +20,10 @@ _HEADER_PREFIXES = ("variable_sip_h_", "sip_h_", "sip.h.", "sipheader_")
 # Compact spellings of the correlation headers, for forwarders that only allow [A-Za-z0-9]
 # (Plivo extraHeaders) or that users spell with underscores.
 _COMPACT_HEADERS = {
-    "xrunid": "X-Run-Id",
-    "xscenarioid": "X-Scenario-Id",
-    "xresultid": "X-Result-Id",
-    "xcorrelationid": "X-Correlation-Id",
+    "xrunid": RUN_ID_HEADER,
+    "xscenarioid": SCENARIO_ID_HEADER,
+    "xresultid": RESULT_ID_HEADER,
+    "xcorrelationid": CORRELATION_ID_HEADER,
     "xcid": "X-CID",
 }
 _CAMEL_X = re.compile(r"X[A-Z][A-Za-z0-9]*")

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ringback.core.protocol import RESULT_ID_HEADERS, RUN_ID_HEADER, SCENARIO_ID_HEADER
+
 from .headers import canonical_header_name, check_header, value_problem
 from .native import native_id_kind
 
@@ -14,9 +16,9 @@ NO_CALL_ID = "No SIP Call-ID"
 
 # Correlation headers that also fill an id field; result_id prefers X-Result-Id.
 ID_HEADERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("run_id", ("X-Run-Id",)),
-    ("scenario_id", ("X-Scenario-Id",)),
-    ("result_id", ("X-Result-Id", "X-Correlation-Id")),
+    ("run_id", (RUN_ID_HEADER,)),
+    ("scenario_id", (SCENARIO_ID_HEADER,)),
+    ("result_id", RESULT_ID_HEADERS),
 )
 
 

@@ -14,6 +14,8 @@ from tenacity import RetryCallState
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
+from ringback.core.protocol import Answer, answer_for
+
 if TYPE_CHECKING:
     from .uploader import Attempt
 
@@ -29,23 +31,23 @@ class Verdict(str, Enum):
     REJECT = "reject"
 
 
-_RETRY_4XX = frozenset({408, 425, 429})
+_VERDICTS = {
+    Answer.STORED: Verdict.DELIVERED,
+    # the server holds another body under this call_id: taken as stored, so it leaves the
+    # outbox (the body it holds is not this one)
+    Answer.CONFLICT: Verdict.ALREADY_STORED,
+    Answer.AUTH: Verdict.AUTH,
+    Answer.REDIRECT: Verdict.REDIRECT,
+    Answer.REJECTED: Verdict.REJECT,
+    Answer.RETRY: Verdict.RETRY,
+}
 
 
 def classify(status: int) -> Verdict:
-    """2xx: delivered; 409: already stored; 408/425/429/5xx: retry; 401/403: auth;
-    3xx: redirect (not success); other 4xx: rejected. Anything else is retried."""
-    if 200 <= status < 300:
-        return Verdict.DELIVERED
-    if status == 409:
-        return Verdict.ALREADY_STORED
-    if status in (401, 403):
-        return Verdict.AUTH
-    if 300 <= status < 400:
-        return Verdict.REDIRECT
-    if 400 <= status < 500 and status not in _RETRY_4XX:
-        return Verdict.REJECT
-    return Verdict.RETRY
+    """What the client does with the server's answer (`ringback.core.protocol.answer_for`):
+    2xx delivered; 409 already stored; 408/425/429/5xx retry; 401/403 auth; 3xx redirect
+    (not success); other 4xx rejected; anything else retried."""
+    return _VERDICTS[answer_for(status)]
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

@@ -15,6 +15,7 @@ from importlib.metadata import PackageNotFoundError, version
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 
+from ringback.core.protocol import CALL_PATH
 from ringback.core.settings import Sink
 
 from .policy import PolicyWait, RetryPolicy, StopAtDeadline, Verdict, classify, parse_retry_after
@@ -22,7 +23,6 @@ from .sinks import Redactor
 
 logger = logging.getLogger("ringback.delivery")
 
-ENDPOINT = "/api/v1/public/call"
 MAX_MESSAGE_CHARS = 500
 _MAX_BODY_BYTES = 65_536
 
@@ -103,7 +103,7 @@ class Uploader:
         params = {"workspace_id": str(sink.workspace_id), "agent_remote_identifier": agent_id}
         try:
             status, resp_headers, raw = await asyncio.wait_for(
-                self._post(sink.base_url + ENDPOINT, body, params, headers, timeout), timeout
+                self._post(sink.base_url + CALL_PATH, body, params, headers, timeout), timeout
             )
         except (asyncio.TimeoutError, httpx.TimeoutException):
             return Attempt(Verdict.RETRY, request_id, message=f"no answer within {timeout:.1f}s")
@@ -125,7 +125,7 @@ class Uploader:
         logger.debug(
             "ringback: POST %s%s [sink %s] -> %s (x-request-id %s, server x-request-id %s)",
             sink.base_url,
-            ENDPOINT,
+            CALL_PATH,
             sink.name,
             status,
             request_id,

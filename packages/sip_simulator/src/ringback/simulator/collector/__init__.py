@@ -24,7 +24,6 @@ if TYPE_CHECKING:
         SIMULATION_KEY,
         LinkedBy,
         caller_side_metadata,
-        new_result_id,
     )
     from .prepare import BodyError, PreparedCall, prepare_call
     from .settings import CollectorSettings
@@ -38,7 +37,6 @@ _EXPORTS = {
     "SIMULATION_KEY": "linking",
     "LinkedBy": "linking",
     "caller_side_metadata": "linking",
-    "new_result_id": "linking",
     "BodyError": "prepare",
     "PreparedCall": "prepare",
     "prepare_call": "prepare",
@@ -58,7 +56,6 @@ __all__ = [
     "Store",
     "caller_side_metadata",
     "create_app",
-    "new_result_id",
     "prepare_call",
 ]
 

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
+from ringback.core.protocol import CALL_PATH
+
 from .auth import Authenticator, Principal, authorize, revoked
 from .errors import ApiError
 from .limits import read_body
@@ -16,7 +18,6 @@ from .prepare import BodyError, FieldError, PreparedCall, prepare_call, summary
 from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
 from .store import KeyRevokedError, Store
 
-CALL_ENDPOINT = "/api/v1/public/call"
 CALLS_ENDPOINT = "/api/v1/calls"
 MAX_AGENT_ID_CHARS = 256
 _THREAD_PREPARE_BYTES = 256 * 1024
@@ -38,7 +39,7 @@ def _state(request: Request) -> CollectorState:
     return request.app.state.collector  # type: ignore[no-any-return]
 
 
-@router.post(CALL_ENDPOINT)
+@router.post(CALL_PATH)
 async def create_call(request: Request) -> JSONResponse:
     """Store one finished call: 201 new, 200 identical retry, 409 same id with another body."""
     state = _state(request)

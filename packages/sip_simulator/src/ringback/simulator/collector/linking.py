@@ -19,13 +19,17 @@ other call is the agent's side. Both attach to the same result under those two r
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from ringback.core.correlation import canonical_result_id as core_canonical_result_id
+from ringback.core.protocol import (
+    CORRELATION_ID_HEADER,
+    RESULT_ID_HEADER,
+    RESULT_ID_SHAPE,
+    canonical_result_id,
+)
 
 SIMULATION_KEY = "simulation"
 """The `general_meta_data_raw` key holding simulation details on the caller side."""
@@ -34,8 +38,6 @@ CALLER_SIDE = "caller"
 """`general_meta_data_raw.simulation.side` of the simulator's own recording of a call."""
 AGENT_SIDE = "agent"
 
-RESULT_ID_HEADER = "X-Result-Id"
-CORRELATION_ID_HEADER = "X-Correlation-Id"
 
 MAX_REF_CHARS = 256
 MAX_SIP_CALL_ID_CHARS = 1024
@@ -50,24 +52,12 @@ class LinkedBy(str, Enum):
     SIP_CALL_ID = "sip-call-id"
 
 
-def new_result_id() -> str:
-    """A fresh result id (32 lower-case hex characters)."""
-    return uuid.uuid4().hex
-
-
-def canonical_result_id(value: object) -> str | None:
-    """The comparable form of a result id (hex lower-cased, base32 upper-cased), or None
-    when `value` is not 32 hex or 26 base32 characters (the rule `ringback doctor` applies
-    too: `ringback.core.correlation.canonical_result_id`)."""
-    return core_canonical_result_id(value)
-
-
 def require_result_id(value: str) -> str:
     """`canonical_result_id` or a `ValueError` that says what a result id must look like."""
     canonical = canonical_result_id(value)
     if canonical is None:
         raise ValueError(
-            f"result id {value!r} must be 32 hex or 26 base32 characters (e.g. uuid4().hex), "
+            f"result id {value!r} must be {RESULT_ID_SHAPE} (e.g. uuid4().hex), "
             "so it survives every provider's header forwarding"
         )
     return canonical

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ringback.core.correlation import HeaderError, canonical_header_name, check_header
+from ringback.core.protocol import SIMULATION_HEADERS
 from ringback.core.secrets import is_secret_name, masked
 from ringback.simulator.suite.models import Transport
 
-RESERVED = ("X-Run-Id", "X-Scenario-Id", "X-Result-Id", "X-Correlation-Id")
+RESERVED = SIMULATION_HEADERS
 """Set by Ringback on every call; a profile cannot override them."""
 
 MAX_NAME_CHARS = 64

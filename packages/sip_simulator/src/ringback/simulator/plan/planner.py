@@ -8,10 +8,18 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ringback.core.protocol import (
+    CORRELATION_ID_HEADER,
+    RESULT_ID_HEADER,
+    RUN_ID,
+    RUN_ID_HEADER,
+    SCENARIO_ID_HEADER,
+    new_result_id,
+    new_run_id,
+)
 from ringback.simulator.suite.models import Scenario, Suite
 
 from .headers import HeaderPlanError, invite_headers
-from .ids import RUN_ID, new_result_id, new_run_id
 
 
 class PlannedCall(BaseModel):
@@ -79,10 +87,10 @@ def plan_run(
         for repeat in range(suite.run.repeat):
             result_id = new_result_id()
             ids = {
-                "X-Run-Id": run_id,
-                "X-Scenario-Id": scenario.id,
-                "X-Result-Id": result_id,
-                "X-Correlation-Id": result_id,
+                RUN_ID_HEADER: run_id,
+                SCENARIO_ID_HEADER: scenario.id,
+                RESULT_ID_HEADER: result_id,
+                CORRELATION_ID_HEADER: result_id,
             }
             try:
                 headers = invite_headers(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from ringback.core.correlation import Provider
 from ringback.core.correlation.provider import parse_provider
-from ringback.core.correlation.result_ids import RESULT_ID_SHAPE
+from ringback.core.protocol import RESULT_ID_SHAPE
 from ringback.core.secrets import is_secret_name
 
 from .model import Problem

@@ -11,7 +11,7 @@ from ringback.core.correlation.detect import detect_provider
 from ringback.core.correlation.model import NO_CALL_ID
 from ringback.core.correlation.native import native_id_kind
 from ringback.core.correlation.providers import livekit
-from ringback.core.correlation.result_ids import RESULT_ID_SHAPE, is_result_id, same_result_id
+from ringback.core.protocol import RESULT_ID_HEADERS, RESULT_ID_SHAPE, is_result_id, same_result_id
 from ringback.core.secrets import is_secret_name
 
 from . import advice
@@ -30,7 +30,6 @@ from .scan import Leaf, header_spellings, leaves, paths_holding
 _SEE_SUFFIX = re.compile(r"\s*See docs/correlation\.md#[\w-]+\.?$")
 _CALL_ID_REFUSED = "Ignored the SIP Call-ID"
 _MAX_PATHS = 3
-_RESULT_ID_HEADERS = ("X-Result-Id", "X-Correlation-Id")
 _NOT_CALL_IDS = frozenset({"livekit.sip.trunkID", "livekit.sip.ruleID"})
 """Native ids that name a trunk or a dispatch rule, not the call."""
 
@@ -117,7 +116,7 @@ def _link_check(corr: Correlation, provider: Provider, found: list[Leaf]) -> Che
         source = corr.sources.get("sip_call_id")
         return Check(subject=LINK, expected=None, found=corr.sip_call_id, source=source, ok=True)
     offered = [
-        (name, corr.sip_headers[name]) for name in _RESULT_ID_HEADERS if name in corr.sip_headers
+        (name, corr.sip_headers[name]) for name in RESULT_ID_HEADERS if name in corr.sip_headers
     ]
     for name, value in offered:
         if is_result_id(value):
@@ -142,7 +141,7 @@ def _link_check(corr: Correlation, provider: Provider, found: list[Leaf]) -> Che
 
 def _same_value(name: str, got: str, want: str) -> bool:
     """Header values compared the way the collector does: result ids case-insensitively."""
-    return same_result_id(got, want) if name in _RESULT_ID_HEADERS else got == want
+    return same_result_id(got, want) if name in RESULT_ID_HEADERS else got == want
 
 
 def _header_check(

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
-from ..linking import CALLER_SIDE, canonical_result_id, require_result_id
+from ringback.core.protocol import canonical_result_id
+
+from ..linking import CALLER_SIDE, require_result_id
 from .calls import calls_for_result, calls_for_results
 from .links import link_waiting_calls, lock_link_keys
 from .schema import calls, evaluations, results, runs
