@@ -31,6 +31,7 @@ _EXPORTS = {
     "RingbackSettings": "ringback.core.settings",
     "load_settings": "ringback.core.settings",
     "Sink": "ringback.core.settings",
+    "RingbackError": "ringback.core.errors",
 }
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "DisconnectionReason",
     "Limits",
     "Provider",
+    "RingbackError",
     "RingbackSettings",
     "Role",
     "Sink",
@@ -59,6 +61,7 @@ if TYPE_CHECKING:
     from ringback.core.contract import CallRecord, CallType, DisconnectionReason, Limits, Role
     from ringback.core.correlation import Correlation, Provider, extract_correlation
     from ringback.core.delivery import Delivery, SubmitResult
+    from ringback.core.errors import RingbackError
     from ringback.core.recorder import CallOptions, CallRecorder
     from ringback.core.settings import RingbackSettings, Sink, load_settings
     from ringback.core.timeline import CallClock, CostInputs, Timeline, TurnLatency

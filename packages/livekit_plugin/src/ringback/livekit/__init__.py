@@ -5,6 +5,8 @@
 Create Call API backend, durably. See the package README.
 """
 
+from ringback.core.errors import RingbackError
+
 from .plugin import DEFAULT_DELIVERY_DEADLINE, RingbackPlugin
 
-__all__ = ["DEFAULT_DELIVERY_DEADLINE", "RingbackPlugin"]
+__all__ = ["DEFAULT_DELIVERY_DEADLINE", "RingbackError", "RingbackPlugin"]

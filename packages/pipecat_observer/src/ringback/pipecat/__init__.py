@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ringback.core.errors import RingbackError
+
 from .observer import RingbackObserver
 from .telephony import correlation_from_call_data, correlation_from_payload, read_start_message
 
@@ -26,6 +28,7 @@ _LAZY = {"livekit_sip_correlation": ".livekit"}
 """Names whose module needs an optional extra: imported on first use."""
 
 __all__ = [
+    "RingbackError",
     "RingbackObserver",
     "correlation_from_call_data",
     "correlation_from_payload",

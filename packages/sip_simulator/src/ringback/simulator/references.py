@@ -9,8 +9,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from ringback.core.errors import RingbackError
 
-class UnresolvedReference(ValueError):
+
+class UnresolvedReference(RingbackError, ValueError):
     """A reference that cannot be resolved; the message says why, without the reference
     itself (callers say where it came from)."""
 

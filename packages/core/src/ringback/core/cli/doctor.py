@@ -12,6 +12,7 @@ from ringback.core.correlation import Provider
 from ringback.core.correlation.diagnosis import diagnose, render
 from ringback.core.correlation.diagnosis.model import HeaderExpectation, PayloadFormat
 from ringback.core.correlation.payload import decode_payload
+from ringback.core.errors import RingbackError
 from ringback.core.secrets import SECRET_WORDS
 
 UNREADABLE = 2
@@ -39,7 +40,7 @@ HELP = (
 )
 
 
-class DoctorError(Exception):
+class DoctorError(RingbackError):
     """Input doctor cannot use; the message says what was wrong and how to fix it."""
 
 

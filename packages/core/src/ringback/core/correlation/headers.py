@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from ringback.core.errors import RingbackError
+
 MAX_VALUE_BYTES = 1024
 """Longest header value (UTF-8 bytes) Ringback reads or sends; many SIP parsers stop near 1 KiB."""
 
@@ -14,7 +16,7 @@ WELL_KNOWN_NAMES: dict[str, str] = {"x-cid": "X-CID"}
 """Lower-case name -> conventional spelling, for names that are not word-capitalised."""
 
 
-class HeaderError(ValueError):
+class HeaderError(RingbackError, ValueError):
     """A header Ringback refuses to read or send; the message says which and how to fix it."""
 
 

@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ringback.core.errors import RingbackError
+
 ENVELOPE_VERSION = 1
 _BODY_KEY = b'"body":'
 _KEYS = ["version", "call_id", "agent_hint", "created_at", "body"]
@@ -19,7 +21,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 _HEADER_BYTES = 16_384
 
 
-class CorruptEntry(ValueError):
+class CorruptEntry(RingbackError, ValueError):
     """An outbox file that is not a readable envelope."""
 
 

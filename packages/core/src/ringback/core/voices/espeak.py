@@ -14,6 +14,8 @@ import shutil
 import wave
 from dataclasses import dataclass
 
+from ringback.core.errors import RingbackError
+
 __all__ = [
     "DEFAULT_VOICE",
     "INSTALL_HINT",
@@ -33,7 +35,7 @@ INSTALL_HINT = (
 )
 
 
-class EspeakError(RuntimeError):
+class EspeakError(RingbackError, RuntimeError):
     """espeak-ng failed to synthesize."""
 
 

@@ -30,6 +30,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ringback.core.errors import RingbackError
+
 from .arpa import arpa_trigram
 from .text import spoken_tokens
 
@@ -55,7 +57,7 @@ _LOG_BASE = math.log(1.0001)  # pocketsphinx's log-math base for language model 
 _SILENCE_PEAK = 100  # below -50 dBFS throughout: nothing to hear (pure zeros make it guess)
 
 
-class VoicesNotInstalledError(ImportError):
+class VoicesNotInstalledError(RingbackError, ImportError):
     """pocketsphinx is not installed: the offline recognizer needs the `voices` extra."""
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.collector.linking import caller_side_metadata
 
 CALLER_CALL_ID_SUFFIX = "-caller"
 
 
-class CallerBriefError(ValueError):
+class CallerBriefError(RingbackError, ValueError):
     """The job metadata is not a usable caller brief."""
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ringback.core.errors import RingbackError
 
-class ApiError(Exception):
+
+class ApiError(RingbackError):
     """Raised by request handling; answered as `{"detail": ..., **extra}` with `status`."""
 
     def __init__(

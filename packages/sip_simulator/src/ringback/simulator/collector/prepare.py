@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ringback.core.contract import CallRecord
+from ringback.core.errors import RingbackError
 
 from .linking import LinkKeys, link_keys
 from .normalise import normalise
@@ -40,7 +41,7 @@ class FieldError:
         return f"{self.path}: {self.message}"
 
 
-class BodyError(ValueError):
+class BodyError(RingbackError, ValueError):
     """The request does not hold a valid call."""
 
     def __init__(self, errors: list[FieldError]) -> None:

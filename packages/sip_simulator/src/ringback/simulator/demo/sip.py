@@ -22,6 +22,7 @@ import aiohttp
 import yaml
 from livekit.agents import AgentServer
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.batch.conclude import Conclusion, conclude_run
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
@@ -44,11 +45,11 @@ SIP_ADDRESS_ENV = "LIVEKIT_SIP_ADDRESS"
 LINK_TIMEOUT_S = 30.0
 
 
-class SipDemoConfigError(ValueError):
+class SipDemoConfigError(RingbackError, ValueError):
     """The demo cannot dial: the message says what to set."""
 
 
-class SipDemoError(RuntimeError):
+class SipDemoError(RingbackError, RuntimeError):
     """The demo could not run over SIP: the message says why and what to check."""
 
 

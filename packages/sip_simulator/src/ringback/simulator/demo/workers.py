@@ -10,6 +10,8 @@ from typing import Any
 
 from livekit.agents import AgentServer, JobExecutorType
 
+from ringback.core.errors import RingbackError
+
 REGISTER_TIMEOUT_S = 30.0
 
 
@@ -25,7 +27,7 @@ def in_process_options() -> dict[str, Any]:
     }
 
 
-class WorkerStartError(RuntimeError):
+class WorkerStartError(RingbackError, RuntimeError):
     """A worker could not register with the LiveKit server."""
 
 

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 import aiohttp
 from livekit import api
 
+from ringback.core.errors import RingbackError
+
 ENV_VARS = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
 ACCESS_CODES = frozenset(
     {api.ServerErrorCode.UNAUTHENTICATED, api.ServerErrorCode.PERMISSION_DENIED}
@@ -20,11 +22,11 @@ REQUEST_TIMEOUT_S = 10.0
 """For every request but `CreateSIPParticipant`, whose timeout follows the ringing timeout."""
 
 
-class LiveKitConfigError(ValueError):
+class LiveKitConfigError(RingbackError, ValueError):
     """The LiveKit connection is not configured; the message names what is missing."""
 
 
-class LiveKitAccessError(RuntimeError):
+class LiveKitAccessError(RingbackError, RuntimeError):
     """LiveKit refused the API key or its grants."""
 
     def __init__(self, message: str, *, code: str) -> None:

@@ -26,6 +26,7 @@ from livekit.protocol import room as proto_room
 from livekit.protocol import sip as proto_sip
 
 from ringback.core.correlation.native import native_id_kind
+from ringback.core.errors import RingbackError
 from ringback.simulator.plan import PlannedCall
 from ringback.simulator.suite.models import DialRetry, Suite
 
@@ -48,7 +49,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Stopped(Exception):
+class Stopped(RingbackError):
     """The batch was asked to stop while this call was waiting."""
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 from livekit import api
 from livekit.protocol import sip as proto_sip
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.suite.models import AgentEndpoint, MediaEncryption, Transport
 
 from .connection import ACCESS_CODES, LiveKitAccessError
@@ -36,7 +37,7 @@ _ENCRYPTION = {
 }
 
 
-class TrunkError(RuntimeError):
+class TrunkError(RingbackError, RuntimeError):
     """The trunk cannot be used or set up; nothing was dialled."""
 
 

@@ -8,11 +8,12 @@ from typing import Any
 
 from livekit.agents import llm
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.references import UnresolvedReference, resolve, split_reference
 from ringback.simulator.suite.models import JudgeSettings
 
 
-class JudgeConfigError(ValueError):
+class JudgeConfigError(RingbackError, ValueError):
     """The suite's `judge` cannot be built; the message says why and what to write."""
 
 

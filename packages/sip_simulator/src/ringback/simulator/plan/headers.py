@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ringback.core.correlation import HeaderError, canonical_header_name, check_header
+from ringback.core.errors import RingbackError
 from ringback.core.protocol import SIMULATION_HEADERS
 from ringback.core.secrets import is_secret_name, masked
 from ringback.simulator.suite.models import Transport
@@ -20,7 +21,7 @@ UDP_HEADER_BUDGET = 700
 STREAM_HEADER_BUDGET = 8_192
 
 
-class HeaderPlanError(ValueError):
+class HeaderPlanError(RingbackError, ValueError):
     """Headers that cannot be sent; the message names the scenario and the header."""
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from livekit.agents import llm
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
 from ringback.simulator.evaluate.stored import save_evaluation
@@ -17,7 +18,7 @@ from .models import CallBodies, ReportFormat
 from .writer import ALL_FORMATS, write_reports
 
 
-class UnknownRunError(LookupError):
+class UnknownRunError(RingbackError, LookupError):
     """The run id is not in the store (for this workspace)."""
 
 

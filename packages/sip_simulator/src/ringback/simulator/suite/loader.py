@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from ringback.core.errors import RingbackError
+
 from .models import Suite
 
 Loc = tuple[str | int, ...]
@@ -38,7 +40,7 @@ class Problem:
         )
 
 
-class SuiteError(ValueError):
+class SuiteError(RingbackError, ValueError):
     """A suite file could not be loaded; `problems` says where and why."""
 
     def __init__(self, problems: list[Problem]) -> None:

@@ -12,12 +12,13 @@ from collections.abc import Callable
 
 from livekit.agents import Agent
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.references import UnresolvedReference, resolve, split_reference
 
 AgentFactory = Callable[[], Agent]
 
 
-class AgentImportError(ValueError):
+class AgentImportError(RingbackError, ValueError):
     """The `--agent` reference cannot be used; the message says why and what to write."""
 
 

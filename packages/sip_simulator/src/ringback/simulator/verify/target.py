@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ringback.core.errors import RingbackError
 from ringback.simulator.plan import HeaderPlanError, PlannedCall, plan_run
 from ringback.simulator.suite.models import AgentEndpoint, Scenario, Suite
 
@@ -26,7 +27,7 @@ TEXT_ENDPOINT = "sip:agent@text.ringback.invalid"
 """A placeholder endpoint for text-transport verifies without a suite (never dialled)."""
 
 
-class VerifyConfigError(ValueError):
+class VerifyConfigError(RingbackError, ValueError):
     """The endpoint, suite or profile cannot be verified; the message says what to change."""
 
 

@@ -6,13 +6,15 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, insert, select, update
 
+from ringback.core.errors import RingbackError
+
 from ..keys import generate_key, hash_key
 from .schema import api_keys
 from .types import utcnow
 from .views import KeyInfo, NewKey
 
 
-class KeyRevokedError(LookupError):
+class KeyRevokedError(RingbackError, LookupError):
     """The key used for a write is revoked (or gone) by the time the write runs."""
 
 

@@ -24,6 +24,8 @@ from sqlalchemy import (
     update,
 )
 
+from ringback.core.errors import RingbackError
+
 from .backends import Backend
 from .schema import NAMING_CONVENTION, SCHEMA_VERSION, metadata, schema_version
 from .types import UTCDateTime, utcnow
@@ -31,7 +33,7 @@ from .types import UTCDateTime, utcnow
 _PG_LOCK_ID = 0x52696E67  # "Ring": serialises concurrent schema setup on PostgreSQL
 
 
-class SchemaError(RuntimeError):
+class SchemaError(RingbackError, RuntimeError):
     """The database cannot be used by this version of the collector."""
 
 

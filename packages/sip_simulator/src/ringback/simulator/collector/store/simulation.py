@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from ringback.core.errors import RingbackError
 from ringback.core.protocol import canonical_result_id
 
 from ..linking import CALLER_SIDE, require_result_id
@@ -20,7 +21,7 @@ from .views import EvaluationSummary, ResultInfo, ResultWithCalls, RunInfo, Stor
 MAX_ID_CHARS = 64
 
 
-class NotFoundError(LookupError):
+class NotFoundError(RingbackError, LookupError):
     """No such run or result in this workspace."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ringback.core.errors import RingbackError
+
 PAGE_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
@@ -31,7 +33,7 @@ def redirect(location: str) -> RedirectResponse:
     return RedirectResponse(location, status_code=303, headers=SECURITY_HEADERS)
 
 
-class PageError(Exception):
+class PageError(RingbackError):
     """Answered with an HTML error page: `status`, a short `title` and a `message`."""
 
     def __init__(self, status: int, title: str, message: str) -> None:

@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi import Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ringback.core.errors import RingbackError
+
 from ..auth import Authenticator, Principal, loopback_host, not_loopback
 from ..errors import ApiError
 from ..limits import read_body
@@ -47,7 +49,7 @@ class Viewer(BaseModel):
         return path
 
 
-class LoginRequired(Exception):
+class LoginRequired(RingbackError):
     """A browser without a working key: send it to the login form."""
 
     def __init__(self, *, expired: bool) -> None:
@@ -56,7 +58,7 @@ class LoginRequired(Exception):
         """It had a cookie whose key no longer works (revoked or deleted)."""
 
 
-class LoginRejected(Exception):
+class LoginRejected(RingbackError):
     """The login form's key was refused; the message never contains the key."""
 
 
