@@ -40,7 +40,7 @@ from ringback.simulator.demo.sip import (
     sip_suite_text,
 )
 from ringback.simulator.dial.inbound import InboundManager
-from ringback.simulator.dial.outcome import CallStatus
+from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.suite.models import Suite
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -111,7 +111,7 @@ async def run_level(target: SipDemoTarget, concurrency: int, calls: int) -> Leve
                 wall = time.monotonic() - started
     async with target.connection.open() as lkapi:
         await InboundManager(lkapi, fingerprint_key=target.connection.api_secret).remove(line)
-    answered = [o for o in run.outcomes if o.status is CallStatus.COMPLETED]
+    answered = [o for o in run.outcomes if o.status is OutcomeStatus.COMPLETED]
     answer_s = [
         (o.answered_at - o.attempts[-1].started_at).total_seconds()
         for o in answered

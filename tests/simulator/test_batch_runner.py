@@ -21,7 +21,7 @@ from ringback.simulator.batch import (
     PlainProgress,
     remaining_calls,
 )
-from ringback.simulator.dial import CallOutcome, CallStatus, FailureKind, LiveKitAccessError
+from ringback.simulator.dial import CallOutcome, FailureKind, LiveKitAccessError, OutcomeStatus
 from ringback.simulator.plan import HeaderPlanError, plan_run
 from ringback.simulator.suite import Suite
 
@@ -76,11 +76,11 @@ async def test_stopping_hangs_up_active_calls_and_keeps_finished_ones(
 
     by_scenario = {o.scenario_id: o for o in sink.outcomes}
     assert {s: o.status for s, o in by_scenario.items()} == {
-        "q1": CallStatus.COMPLETED,
-        "q2": CallStatus.COMPLETED,
-        "l1": CallStatus.CANCELLED,
-        "l2": CallStatus.CANCELLED,
-        "l3": CallStatus.CANCELLED,
+        "q1": OutcomeStatus.COMPLETED,
+        "q2": OutcomeStatus.COMPLETED,
+        "l1": OutcomeStatus.CANCELLED,
+        "l2": OutcomeStatus.CANCELLED,
+        "l3": OutcomeStatus.CANCELLED,
     }
     for scenario in ("l1", "l2", "l3"):
         outcome = by_scenario[scenario]
@@ -123,7 +123,7 @@ async def test_a_ringing_call_is_abandoned_and_its_room_deleted(
         batch.stop()
         await task
     (outcome,) = sink.outcomes
-    assert outcome.status is CallStatus.CANCELLED
+    assert outcome.status is OutcomeStatus.CANCELLED
     assert outcome.answered_at is None
     assert "before the call was answered" in (outcome.reason or "")
     assert standin.rooms == {}
@@ -146,7 +146,7 @@ async def test_resume_skips_finished_calls(standin: LiveKitStandIn) -> None:
     redialled = standin.of("CreateSIPParticipant")[dialled_before:]
     assert sorted(r.headers["X-Scenario-Id"] for r in redialled) == LONG
     assert all(r.headers["X-Run-Id"] == stopped.run_id for r in redialled)
-    cancelled_ids = {o.result_id for o in first.outcomes if o.status is CallStatus.CANCELLED}
+    cancelled_ids = {o.result_id for o in first.outcomes if o.status is OutcomeStatus.CANCELLED}
     assert not cancelled_ids & {r.headers["X-Result-Id"] for r in redialled}
     assert {o.scenario_id for o in second.skipped} == set(QUICK)
     assert [c.scenario_id for c in second.plans[0].calls] == LONG
@@ -158,7 +158,7 @@ def test_remaining_calls_skips_completed_and_failed_and_redials_the_rest() -> No
     plan = plan_run(suite)
     at = datetime.now(timezone.utc)
 
-    def outcome(scenario: str, status: CallStatus) -> CallOutcome:
+    def outcome(scenario: str, status: OutcomeStatus) -> CallOutcome:
         call = next(c for c in plan.calls if c.scenario_id == scenario)
         return CallOutcome(
             run_id=plan.run_id,
@@ -173,9 +173,9 @@ def test_remaining_calls_skips_completed_and_failed_and_redials_the_rest() -> No
         )
 
     previous = [
-        outcome("a", CallStatus.COMPLETED),
-        outcome("b", CallStatus.FAILED),
-        outcome("c", CallStatus.ERROR),
+        outcome("a", OutcomeStatus.COMPLETED),
+        outcome("b", OutcomeStatus.FAILED),
+        outcome("c", OutcomeStatus.ERROR),
     ]
     todo, skipped = remaining_calls(plan, previous)
     assert [c.scenario_id for c in todo] == ["c", "d"]
@@ -208,7 +208,7 @@ async def test_a_missing_dial_grant_stops_the_batch_with_a_clear_error(
     async with api.LiveKitAPI.with_token(token, standin.url) as lk:
         summary = await runner(lk, suite, sink, concurrency=1).run(plan_run(suite))
     (outcome,) = sink.outcomes
-    assert outcome.status is CallStatus.ERROR
+    assert outcome.status is OutcomeStatus.ERROR
     assert outcome.failure_kind is FailureKind.LIVEKIT_ACCESS
     assert summary.stopped
     assert summary.error is not None

@@ -14,7 +14,7 @@ from livekit.protocol import sip as ps
 from support.dialing import PASSWORD, run_batch, simple_suite, support_suite
 from support.livekit_twirp import SIP_HOST, DialScript, LiveKitStandIn
 
-from ringback.simulator.dial import CallStatus, Dialer, DialSettings, FailureKind, TrunkManager
+from ringback.simulator.dial import Dialer, DialSettings, FailureKind, OutcomeStatus, TrunkManager
 from ringback.simulator.plan import plan_run
 
 TRUNK_METHODS = {"CreateSIPOutboundTrunk", "UpdateSIPOutboundTrunk"}
@@ -148,7 +148,7 @@ async def test_livekits_id_and_the_sip_call_id_are_recorded_apart(
     answers = {p.identity: p for p in standin.answered}
     for outcome in sink.outcomes:
         participant = answers[outcome.participant_identity]
-        assert outcome.status is CallStatus.COMPLETED
+        assert outcome.status is OutcomeStatus.COMPLETED
         assert outcome.livekit_call_id == participant.attributes["sip.callID"]
         assert outcome.livekit_call_id is not None
         assert outcome.livekit_call_id.startswith("SCL_")
@@ -176,7 +176,7 @@ async def test_only_a_call_shorter_than_a_conversation_is_warned_about(
                 lk, replace(settings, trunk_id=trunk.trunk_id, short_call_s=short_call_s)
             )
             outcome = await dialer.place(plan.calls[0])
-            assert outcome.status is CallStatus.COMPLETED
+            assert outcome.status is OutcomeStatus.COMPLETED
             assert bool(outcome.warnings) is warned, outcome.warnings
 
 
@@ -185,7 +185,7 @@ async def test_a_missing_call_id_is_a_warning_not_a_guess(standin: LiveKitStandI
     async with standin.client() as lk:
         _, sink = await run_batch(lk, simple_suite(["one"]))
     (outcome,) = sink.outcomes
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert outcome.sip_call_id is None
     assert outcome.livekit_call_id is not None
     assert any("sip.callIDFull" in w for w in outcome.warnings)
@@ -216,13 +216,13 @@ async def test_sip_failures_become_per_call_results(
         summary, sink = await run_batch(lk, suite, concurrency=1)
     outcomes = {o.scenario_id: o for o in sink.outcomes}
     bad = outcomes["bad"]
-    assert bad.status is CallStatus.FAILED
+    assert bad.status is OutcomeStatus.FAILED
     assert (bad.sip_status_code, bad.sip_status, bad.failure_kind) == (code, status, kind)
     assert bad.reason is not None
     assert bad.reason.startswith(f"SIP {code} {status}: ")
     assert bad.answered_at is None
-    assert outcomes["good1"].status is CallStatus.COMPLETED
-    assert outcomes["good2"].status is CallStatus.COMPLETED  # the batch carried on
+    assert outcomes["good1"].status is OutcomeStatus.COMPLETED
+    assert outcomes["good2"].status is OutcomeStatus.COMPLETED  # the batch carried on
     assert (summary.completed, summary.failed, summary.stopped) == (2, 1, False)
     assert standin.rooms == {}
     assert len(standin.deleted_rooms) == 3
@@ -250,7 +250,7 @@ async def test_retries_follow_the_policy(
     assert len(outcome.attempts) == attempts
     assert len(standin.recorded("CreateSIPParticipant")) == attempts
     assert [a.sip_status_code for a in outcome.attempts] == [code] * attempts
-    assert outcome.status is CallStatus.FAILED
+    assert outcome.status is OutcomeStatus.FAILED
     assert len(standin.of("CreateRoom")) == 1  # one room per call, whatever the retries
     assert standin.rooms == {}
 
@@ -262,7 +262,7 @@ async def test_a_retry_that_gets_through_completes_the_call(standin: LiveKitStan
     async with standin.client() as lk:
         _, sink = await run_batch(lk, simple_suite(["x"]))
     (outcome,) = sink.outcomes
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert outcome.failure_kind is None
     assert outcome.sip_status_code is None
     assert [a.failure_kind for a in outcome.attempts] == [FailureKind.BUSY, None]
@@ -281,7 +281,7 @@ async def test_a_call_past_its_max_duration_is_hung_up(standin: LiveKitStandIn) 
         settings = DialSettings.for_suite(suite, trunk.sip_trunk_id, poll_interval_s=0.001)
         dialer = Dialer(lk, DialSettings(**{**settings.__dict__, "hangup_grace_s": 0.01}))
         outcome = await dialer.place(call)
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert outcome.end_reason == "max_duration"
     assert (call.room_name, call.participant_identity, "removed") in standin.hangups
     assert standin.rooms == {}

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 from livekit import api
 
-from ringback.simulator.dial import FailureKind, classify, kind_of_sip_status
+from ringback.simulator.dial import FailureKind, dial_failure_for, kind_of_sip_status
 
 
 @pytest.mark.parametrize(
@@ -42,7 +42,7 @@ def test_a_sip_call_error_keeps_its_status_and_explains_it() -> None:
         status=429,
         metadata={"sip_status_code": "486", "sip_status": "Busy Here"},
     )
-    failure = classify(error)
+    failure = dial_failure_for(error)
     assert failure.kind is FailureKind.BUSY
     assert (failure.sip_status_code, failure.sip_status) == (486, "Busy Here")
     assert failure.reason == "SIP 486 Busy Here: the agent's endpoint answered busy"
@@ -52,21 +52,24 @@ def test_auth_failures_point_at_the_suite_credentials() -> None:
     error = api.SipCallError(
         "permission_denied", "x", status=403, metadata={"sip_status_code": "403"}
     )
-    assert "agent.username / agent.password" in classify(error).reason
+    assert "agent.username / agent.password" in dial_failure_for(error).reason
 
 
 @pytest.mark.parametrize("code", ["unauthenticated", "permission_denied"])
 def test_livekit_access_errors_without_a_sip_status(code: str) -> None:
-    failure = classify(api.ServerError(code, "no", status=401))
+    failure = dial_failure_for(api.ServerError(code, "no", status=401))
     assert failure.kind is FailureKind.LIVEKIT_ACCESS
     assert failure.sip_status_code is None
 
 
 def test_other_errors() -> None:
-    assert classify(api.ServerError("internal", "boom", status=500)).kind is FailureKind.LIVEKIT
-    assert classify(asyncio.TimeoutError()).kind is FailureKind.TIMEOUT
-    assert classify(aiohttp.ClientConnectionError("refused")).kind is FailureKind.LIVEKIT
-    assert classify(RuntimeError("bug")).kind is FailureKind.INTERNAL
+    assert (
+        dial_failure_for(api.ServerError("internal", "boom", status=500)).kind
+        is FailureKind.LIVEKIT
+    )
+    assert dial_failure_for(asyncio.TimeoutError()).kind is FailureKind.TIMEOUT
+    assert dial_failure_for(aiohttp.ClientConnectionError("refused")).kind is FailureKind.LIVEKIT
+    assert dial_failure_for(RuntimeError("bug")).kind is FailureKind.INTERNAL
 
 
 # What livekit-sip (the stack's build) answers with no SIP status in the error's metadata,
@@ -125,12 +128,14 @@ def test_other_errors() -> None:
 def test_livekit_sip_errors_in_words_are_named(
     code: str, message: str, kind: FailureKind, says: str
 ) -> None:
-    failure = classify(api.ServerError(code, message, status=500))
+    failure = dial_failure_for(api.ServerError(code, message, status=500))
     assert failure.kind is kind
     assert says in failure.reason
 
 
 def test_an_unknown_livekit_error_stays_a_livekit_error() -> None:
-    failure = classify(api.ServerError("internal", "twirp error internal: boom", status=500))
+    failure = dial_failure_for(
+        api.ServerError("internal", "twirp error internal: boom", status=500)
+    )
     assert failure.kind is FailureKind.LIVEKIT
     assert failure.reason == "LiveKit refused the request (internal): twirp error internal: boom"

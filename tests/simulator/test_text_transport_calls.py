@@ -16,7 +16,7 @@ from test_caller_brief import TEXT_SUITE
 
 from ringback.simulator.batch.sink import MemorySink
 from ringback.simulator.collector.linking import AGENT_SIDE, CALLER_SIDE, LinkedBy, link_keys
-from ringback.simulator.dial.outcome import CallStatus, FailureKind
+from ringback.simulator.dial.outcome import FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall, RunPlan, plan_run
 from ringback.simulator.suite import Suite, load_suite
 from ringback.simulator.text import (
@@ -87,7 +87,7 @@ async def test_every_call_syncs_both_sides_with_the_linking_data(
     for call in plan.calls:
         outcome = by_result[call.result_id]
         call_id = f"{call.result_id}@text.ringback.invalid"
-        assert outcome.status is CallStatus.COMPLETED
+        assert outcome.status is OutcomeStatus.COMPLETED
         assert outcome.end_reason == "hangup"
         assert outcome.sip_call_id == call_id == synthetic_call_id(call.result_id)
         assert (outcome.run_id, outcome.scenario_id) == (plan.run_id, call.scenario_id)
@@ -192,7 +192,7 @@ async def test_the_max_duration_ends_a_call_that_would_not_end(
         caller_llm=lambda call: FakeLLM(respond=lambda ctx: Reply(text="Tell me more.")),
     )
     outcome = await run_text_call(call, chatty)
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert outcome.end_reason == "max_duration"
     assert outcome.warnings == ["the call outlived its max duration (0.3s); Ringback hung it up"]
     stored = sides(create_call_server)
@@ -207,7 +207,7 @@ async def test_a_side_that_was_not_delivered_is_a_warning_on_the_outcome(outbox_
         # time for both 401s even on a loaded machine (a deadline would end the wait first)
         refused.ringback["delivery_deadline"] = 60
         outcome = await run_text_call(one_call(), refused)
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert [w.split(":", 1)[0] for w in outcome.warnings] == [
         "the caller's side of the call",
         "the agent's side of the call",
@@ -228,7 +228,7 @@ async def test_an_improvising_caller_plays_against_the_agent(
         call,
         settings(create_call_server, outbox_dir, caller_llm=lambda c: FakeLLM(replies)),
     )
-    assert (outcome.status, outcome.end_reason) == (CallStatus.COMPLETED, "hangup")
+    assert (outcome.status, outcome.end_reason) == (OutcomeStatus.COMPLETED, "hangup")
     agent = sides(create_call_server)[(call.result_id, AGENT_SIDE)]
     assert texts(agent) == [
         ("user", "Hi, is my order A1001 there?"),
@@ -246,7 +246,7 @@ async def test_a_failing_caller_is_an_error_not_an_agent_failure(
         caller_llm=lambda c: FakeLLM([Reply(error="caller model down")]),
     )
     outcome = await run_text_call(call, broken)
-    assert outcome.status is CallStatus.ERROR
+    assert outcome.status is OutcomeStatus.ERROR
     assert outcome.failure_kind is FailureKind.INTERNAL
     assert "the simulated caller failed" in (outcome.reason or "")
     assert "caller model down" in (outcome.reason or "")
@@ -262,7 +262,7 @@ async def test_an_agent_that_cannot_be_created_fails_the_call(
     outcome = await run_text_call(
         one_call(), settings(create_call_server, outbox_dir, agent=broken)
     )
-    assert outcome.status is CallStatus.FAILED
+    assert outcome.status is OutcomeStatus.FAILED
     assert outcome.reason == "the agent could not be created: RuntimeError: missing API key"
     assert outcome.sip_call_id == synthetic_call_id(outcome.result_id)
     assert create_call_server.requests == []
@@ -289,7 +289,7 @@ async def test_stopping_hangs_up_the_active_calls(
     summary = await asyncio.wait_for(running, 30)
     assert summary.stopped
     assert summary.cancelled == 2
-    assert {o.status for o in sink.outcomes} == {CallStatus.CANCELLED}
+    assert {o.status for o in sink.outcomes} == {OutcomeStatus.CANCELLED}
     assert len(create_call_server.requests) == 4  # what was said is still synced
 
 

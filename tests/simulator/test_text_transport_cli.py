@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from ringback.simulator.batch.commands import run_app
 from ringback.simulator.batch.sink import read_outcomes
-from ringback.simulator.dial.outcome import CallStatus
+from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.text import synthetic_call_id
 
 
@@ -63,7 +63,7 @@ def test_a_text_run_plays_every_call_and_syncs_both_sides(
     assert sorted(o.scenario_id for o in outcomes) == ["order-status", "small-talk"]
     for outcome in outcomes:
         assert outcome.run_id == run_id
-        assert outcome.status is CallStatus.COMPLETED
+        assert outcome.status is OutcomeStatus.COMPLETED
         assert outcome.sip_call_id == synthetic_call_id(outcome.result_id)
         assert f"Call-ID {outcome.sip_call_id}" in out
     assert f"run {run_id}: 2 completed, 0 failed, 0 errors" in out
@@ -136,7 +136,7 @@ def test_a_factory_returning_something_else_fails_each_call(
     assert code == 1
     (path,) = tmp_path.glob("*.jsonl")
     for outcome in read_outcomes(path):
-        assert outcome.status is CallStatus.FAILED
+        assert outcome.status is OutcomeStatus.FAILED
         assert "returned NotAnAgent, not a livekit.agents.Agent" in (outcome.reason or "")
     assert synced.requests == []
 

@@ -19,7 +19,13 @@ from ringback.simulator.collector.linking import (
 )
 from ringback.simulator.verify.checklist import Checklist
 from ringback.simulator.verify.diagnosis import Expected, UnknownCallId, diagnose
-from ringback.simulator.verify.models import Finding, Shape, StepId, StepStatus, VerifyReport
+from ringback.simulator.verify.models import (
+    Shape,
+    StepId,
+    StepStatus,
+    SyncedCallProblem,
+    VerifyReport,
+)
 from ringback.simulator.verify.render import redact, render
 
 DIALLED = "6e1b2f0c9a8d@sip.livekit.example"
@@ -96,7 +102,7 @@ def test_one_missing_header_is_named_in_the_fix() -> None:
     assert "set sip_h_X-Run-Id before the bridge" in finding.fix
 
 
-def every_finding(provider: str) -> list[Finding]:
+def every_finding(provider: str) -> list[SyncedCallProblem]:
     """At least one finding of every shape `diagnose` names, for a call through `provider`."""
     meta = {"correlation": {"provider": provider}}
     altered = {**HEADERS, "X-Scenario-Id": "other"}

@@ -22,7 +22,7 @@ from support.livekit_stack import SipLoop, Stack, own_line, run_sip_loop, sip_su
 from ringback.simulator.demo.voice_agent import voice_entrypoint
 from ringback.simulator.demo.workers import in_process_options
 from ringback.simulator.dial.inbound import InboundManager
-from ringback.simulator.dial.outcome import CallStatus
+from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.dial.trunks import endpoint_key, managed_endpoint
 
 HELLO_ONLY = [
@@ -75,7 +75,7 @@ async def test_a_call_links_by_its_sip_call_id_alone(stack: Stack, tmp_path: Pat
     suite = sip_suite(stack, line.number, scenarios=HELLO_ONLY)
     loop = await run_sip_loop(stack, tmp_path, line, suite)
     outcome, sides = loop.by_scenario("hello")
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert sides is not None, "the agent's side did not link"
     assert sides.linked_by == "sip-call-id"
     assert sides.agent["sip_call_id"] == outcome.sip_call_id
@@ -108,7 +108,7 @@ async def test_only_the_planned_headers_cross_the_wire_with_digest_auth(
     )
     loop = await run_sip_loop(stack, tmp_path, line, suite, agent=serve(answering, line.agent_name))
     outcome, sides = loop.by_scenario("hello")
-    assert outcome.status is CallStatus.COMPLETED  # challenged, and the digest answered
+    assert outcome.status is OutcomeStatus.COMPLETED  # challenged, and the digest answered
     assert sides is not None
     (attributes,) = seen
     planned = loop.plan.calls[0].headers
@@ -146,7 +146,7 @@ async def test_the_max_call_duration_ends_the_call(stack: Stack, tmp_path: Path)
     suite = sip_suite(stack, line.number, scenarios=chatty)
     loop = await run_sip_loop(stack, tmp_path, line, suite)
     outcome, sides = loop.by_scenario("chatty")
-    assert outcome.status is CallStatus.COMPLETED
+    assert outcome.status is OutcomeStatus.COMPLETED
     assert outcome.duration_s is not None
     assert 7.0 <= outcome.duration_s <= 12.0, outcome.duration_s
     assert sides is not None
@@ -172,7 +172,7 @@ async def test_an_agent_that_hangs_up_at_once_is_named(stack: Stack, tmp_path: P
         stack, tmp_path, line, suite, agent=serve(hang_up_at_once, line.agent_name)
     )
     outcome, sides = loop.by_scenario("short")
-    assert outcome.status is CallStatus.COMPLETED  # it was answered ...
+    assert outcome.status is OutcomeStatus.COMPLETED  # it was answered ...
     assert any(  # ... and hung up before anyone spoke
         w.startswith("the call was hung up") and "the agent hung up at once" in w
         for w in outcome.warnings
@@ -208,7 +208,7 @@ async def test_a_batch_holds_its_limits_links_every_call_and_cleans_up(
     loop = await run_sip_loop(stack, tmp_path, line, suite)
     outcomes = list(loop.outcomes.values())
     assert len(outcomes) == 8
-    assert [o.reason for o in outcomes if o.status is not CallStatus.COMPLETED] == []
+    assert [o.reason for o in outcomes if o.status is not OutcomeStatus.COMPLETED] == []
     assert set(loop.sides) == {o.result_id for o in outcomes}  # every agent side linked
     assert all(s.caller is not None for s in loop.sides.values())  # and every caller side
     assert max_overlap(loop) == 2

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from support.dialing import run_batch
 from support.livekit_stack import Stack, unique
 
-from ringback.simulator.dial import CallOutcome, CallStatus, FailureKind
+from ringback.simulator.dial import CallOutcome, FailureKind, OutcomeStatus
 from ringback.simulator.dial.inbound import AgentLine, InboundManager
 from ringback.simulator.suite import Suite
 
@@ -51,7 +51,7 @@ def held_s(outcome: CallOutcome) -> float:
 async def test_a_closed_port_is_unreachable(stack: Stack, lkapi: api.LiveKitAPI) -> None:
     host = stack.sip_address.rsplit(":", 1)[0]
     outcome = await only_outcome(lkapi, suite_for(f"sip:agent@{host}:9"))
-    assert outcome.status is CallStatus.FAILED
+    assert outcome.status is OutcomeStatus.FAILED
     assert outcome.failure_kind is FailureKind.UNREACHABLE
     assert outcome.reason is not None
     assert "could not reach the agent's SIP address (connection refused)" in outcome.reason
@@ -93,7 +93,7 @@ async def test_a_number_no_inbound_trunk_takes_rings_out(
     stack: Stack, lkapi: api.LiveKitAPI
 ) -> None:
     outcome = await only_outcome(lkapi, suite_for(stack.sip_uri(unique("no-trunk"))))
-    assert outcome.status is CallStatus.FAILED
+    assert outcome.status is OutcomeStatus.FAILED
     assert outcome.failure_kind is FailureKind.TIMEOUT
     assert outcome.reason is not None
     assert "matched no inbound trunk" in outcome.reason

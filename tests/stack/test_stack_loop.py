@@ -17,7 +17,7 @@ from support.livekit_stack import Sides, SipLoop, Stack, own_line, run_sip_loop,
 
 from ringback.livekit.voices import OfflineTTS
 from ringback.simulator.batch.dryrun import dry_run_calls
-from ringback.simulator.dial.outcome import CallOutcome, CallStatus
+from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
 
 
 class LoopRun:
@@ -46,7 +46,7 @@ def turns(body: dict[str, Any], role: str) -> list[dict[str, Any]]:
 
 
 def test_every_call_is_answered_linked_and_passes(loop: LoopRun) -> None:
-    assert {o.status for o in loop.outcomes.values()} == {CallStatus.COMPLETED}
+    assert {o.status for o in loop.outcomes.values()} == {OutcomeStatus.COMPLETED}
     assert set(loop.sides) == {s.id for s in loop.loop.suite.scenarios}
     assert all(s.caller is not None for s in loop.sides.values())
     evaluation = loop.loop.run.conclusion.evaluation

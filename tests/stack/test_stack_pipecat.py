@@ -36,7 +36,7 @@ from ringback.simulator.caller import build_server
 from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.workers import in_process_options, running_worker
-from ringback.simulator.dial.outcome import CallOutcome, CallStatus
+from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 
@@ -218,7 +218,9 @@ async def run_call(
                 (outcome,) = store.previous(plan.run_id)
                 synced = await asyncio.wait_for(bot_call, CALL_TIMEOUT_S)
                 call_s = time.monotonic() - dialled
-                answered = {outcome.result_id} if outcome.status is CallStatus.COMPLETED else set()
+                answered = (
+                    {outcome.result_id} if outcome.status is OutcomeStatus.COMPLETED else set()
+                )
                 conclusion = await conclude_run(
                     collector.database_url,
                     WORKSPACE_ID,
@@ -256,7 +258,7 @@ def test_when_the_caller_hangs_up_the_bot_records_it(
     bot: ModuleType, stack: Stack, tmp_path: Path
 ) -> None:
     hung_up_on = asyncio.run(run_call(bot, stack, tmp_path, JUST_HELLO))
-    assert hung_up_on.outcome.status is CallStatus.COMPLETED, hung_up_on.outcome.reason
+    assert hung_up_on.outcome.status is OutcomeStatus.COMPLETED, hung_up_on.outcome.reason
     assert hung_up_on.agent is not None
     assert hung_up_on.caller is not None
     assert hung_up_on.agent["disconnection_reason"] == "user_hangup"
@@ -272,7 +274,7 @@ def turns(body: dict[str, Any], role: str) -> list[dict[str, Any]]:
 
 
 def test_the_call_is_answered_synced_and_linked_on_both_sides(call: PipecatCall) -> None:
-    assert call.outcome.status is CallStatus.COMPLETED, call.outcome.reason
+    assert call.outcome.status is OutcomeStatus.COMPLETED, call.outcome.reason
     assert call.synced is not None
     assert call.synced.delivered, call.synced.summary()
     assert call.agent is not None, "the Pipecat side was not stored"

@@ -7,7 +7,7 @@ from email.utils import formatdate
 
 import pytest
 
-from ringback.core.delivery import RetryPolicy, Verdict, classify, parse_retry_after
+from ringback.core.delivery import RetryPolicy, Verdict, parse_retry_after, verdict_for
 from ringback.core.delivery.policy import SinkHealth
 
 
@@ -35,8 +35,8 @@ from ringback.core.delivery.policy import SinkHealth
         (422, Verdict.REJECT),
     ],
 )
-def test_classify(status: int, verdict: Verdict) -> None:
-    assert classify(status) is verdict
+def test_verdict_for(status: int, verdict: Verdict) -> None:
+    assert verdict_for(status) is verdict
 
 
 def test_retry_after_forms() -> None:

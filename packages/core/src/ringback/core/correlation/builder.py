@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from .headers import HeaderError, canonical_header_name, check_header, value_problem
-from .keys import call_id_key, header_name_for_key
 from .model import Correlation, ids_from_headers
 from .native import is_local_at_host, native_id_kind
+from .payload_keys import call_id_key, header_name_for_key
 from .provider import Provider
 from .values import pairs, text
 

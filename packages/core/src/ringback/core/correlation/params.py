@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
 from .builder import Builder
-from .keys import call_id_key, header_name_for_param, party_key
+from .payload_keys import call_id_key, header_name_for_param, party_key
 from .values import pairs
 
 

@@ -7,7 +7,7 @@ only once a sink has it (2xx or 409). See `Delivery`.
 from .delivery import Delivery
 from .envelope import CorruptEntry, Envelope, build_envelope, entry_key, parse_envelope
 from .outbox import DEAD, PENDING, QUARANTINE, EntryRef, Outbox, PersistResult
-from .policy import RetryPolicy, Verdict, classify, parse_retry_after
+from .policy import RetryPolicy, Verdict, parse_retry_after, verdict_for
 from .results import DeliveryStatus, FlushReport, SinkOutcome, SubmitResult
 
 __all__ = [
@@ -27,8 +27,8 @@ __all__ = [
     "SubmitResult",
     "Verdict",
     "build_envelope",
-    "classify",
     "entry_key",
     "parse_envelope",
     "parse_retry_after",
+    "verdict_for",
 ]

@@ -43,7 +43,7 @@ _VERDICTS = {
 }
 
 
-def classify(status: int) -> Verdict:
+def verdict_for(status: int) -> Verdict:
     """What the client does with the server's answer (`ringback.core.protocol.answer_for`):
     2xx delivered; 409 already stored; 408/425/429/5xx retry; 401/403 auth; 3xx redirect
     (not success); other 4xx rejected; anything else retried."""

@@ -18,7 +18,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_result
 from ringback.core.protocol import CALL_PATH
 from ringback.core.settings import Sink
 
-from .policy import PolicyWait, RetryPolicy, StopAtDeadline, Verdict, classify, parse_retry_after
+from .policy import PolicyWait, RetryPolicy, StopAtDeadline, Verdict, parse_retry_after, verdict_for
 from .sinks import Redactor
 
 logger = logging.getLogger("ringback.delivery")
@@ -110,7 +110,7 @@ class Uploader:
         except httpx.TransportError as exc:
             text = self.redact(str(exc) or "connection failed")
             return Attempt(Verdict.RETRY, request_id, message=f"{type(exc).__name__}: {text}")
-        verdict = classify(status)
+        verdict = verdict_for(status)
         server_id = resp_headers.get("x-request-id")
         message = None if verdict in (Verdict.DELIVERED, Verdict.ALREADY_STORED) else raw
         attempt = Attempt(

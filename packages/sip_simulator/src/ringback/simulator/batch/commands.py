@@ -27,7 +27,7 @@ from ringback.simulator.dial.connection import (
     LiveKitConfigError,
     LiveKitConnection,
 )
-from ringback.simulator.dial.outcome import CallOutcome, CallStatus, RunSummary
+from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus, RunSummary
 from ringback.simulator.dial.trunks import TrunkError
 from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
 from ringback.simulator.suite import SuiteError, load_suite
@@ -425,7 +425,9 @@ def _finish(
         return fail_under_gate(None, suite, fail_under, code, lambda t: _say(out, t))
     answered: set[str] = set()
     if transport is TransportKind.SIP:  # text calls are synced before their run returns
-        answered = {o.result_id for o in store.previous(run_id) if o.status is CallStatus.COMPLETED}
+        answered = {
+            o.result_id for o in store.previous(run_id) if o.status is OutcomeStatus.COMPLETED
+        }
     timeout = suite.run.link_timeout.total_seconds() if link_timeout is None else link_timeout
     try:
         conclusion = asyncio.run(

@@ -10,7 +10,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, CallStatus, RunSummary
+from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, OutcomeStatus, RunSummary
 from ringback.simulator.plan import PlannedCall, RunPlan
 
 STATES = ("queued", "dialling", "in call", "done", "failed", "cancelled")
@@ -35,7 +35,7 @@ class Progress(Protocol):
 def describe(call: PlannedCall, outcome: CallOutcome) -> str:
     """One line about a finished call."""
     label = f"{call.scenario_id}#{call.repeat}"
-    if outcome.status is CallStatus.COMPLETED:
+    if outcome.status is OutcomeStatus.COMPLETED:
         duration = f" {outcome.duration_s:.1f}s" if outcome.duration_s is not None else ""
         ids = f" {outcome.livekit_call_id or '-'} Call-ID {outcome.sip_call_id or '(unknown)'}"
         return f"completed {label}{duration}{ids} ({outcome.end_reason})"
@@ -86,9 +86,9 @@ class _Tally:
 
 
 def _state_of(outcome: CallOutcome) -> str:
-    if outcome.status is CallStatus.COMPLETED:
+    if outcome.status is OutcomeStatus.COMPLETED:
         return "done"
-    if outcome.status is CallStatus.CANCELLED:
+    if outcome.status is OutcomeStatus.CANCELLED:
         return "cancelled"
     return "failed"
 

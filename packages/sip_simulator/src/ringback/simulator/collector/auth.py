@@ -12,8 +12,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .api_key_format import hash_key
 from .errors import ApiError
-from .keys import hash_key
 from .settings import is_loopback
 from .store import KeyInfo, Store
 

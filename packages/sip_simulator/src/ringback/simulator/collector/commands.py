@@ -109,7 +109,7 @@ def keys_create(
     if as_json:
         typer.echo(json.dumps({**new.info.model_dump(mode="json"), "key": new.key}))
         return
-    from .keys import export_lines
+    from .api_key_format import export_lines
 
     label = f" ({new.info.name})" if new.info.name else ""
     typer.echo(

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
+from .api_key_format import export_lines
 from .app import create_app
-from .keys import export_lines
 from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
 from .store import Store
 

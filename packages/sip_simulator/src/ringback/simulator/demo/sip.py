@@ -29,7 +29,7 @@ from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.caller import build_server
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.dial.inbound import AgentLine, AgentLineSetup, InboundManager
-from ringback.simulator.dial.outcome import CallOutcome, CallStatus, RunSummary
+from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus, RunSummary
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 
@@ -168,7 +168,7 @@ async def run_over_sip(
             )
             summary = await runner.run(plan)
             outcomes = store.previous(plan.run_id)
-            answered = {o.result_id for o in outcomes if o.status is CallStatus.COMPLETED}
+            answered = {o.result_id for o in outcomes if o.status is OutcomeStatus.COMPLETED}
             conclusion = await conclude_run(
                 database_url,
                 workspace_id,

@@ -31,8 +31,8 @@ from ringback.simulator.plan import PlannedCall
 from ringback.simulator.suite.models import DialRetry, Suite
 
 from .connection import ACCESS_CODES
-from .failures import DialFailure, classify
-from .outcome import CallOutcome, CallPlaced, CallStatus, DialAttempt, FailureKind
+from .failures import DialFailure, dial_failure_for
+from .outcome import CallOutcome, CallPlaced, DialAttempt, FailureKind, OutcomeStatus
 from .participants import end_call, get_sip_participant
 
 log = logging.getLogger(__name__)
@@ -180,15 +180,15 @@ class _Call:
     def outcome(self, *, short_call_s: float) -> CallOutcome:
         plan = self.plan
         if self.cancelled is not None:
-            status, reason = CallStatus.CANCELLED, self.cancelled
+            status, reason = OutcomeStatus.CANCELLED, self.cancelled
         elif self.answered_at is not None:
-            status, reason = CallStatus.COMPLETED, None
+            status, reason = OutcomeStatus.COMPLETED, None
         elif self.failure is not None and self.failure.kind in _AGENT_SIDE:
-            status, reason = CallStatus.FAILED, self.failure.reason
+            status, reason = OutcomeStatus.FAILED, self.failure.reason
         else:
-            status = CallStatus.ERROR
+            status = OutcomeStatus.ERROR
             reason = self.failure.reason if self.failure else "the call was not placed"
-        failure = self.failure if status is not CallStatus.COMPLETED else None
+        failure = self.failure if status is not OutcomeStatus.COMPLETED else None
         if self.answered_at is not None and self.hung_up_at is not None:
             held = (self.hung_up_at - self.answered_at).total_seconds()
             if held < short_call_s:
@@ -283,7 +283,7 @@ class Dialer:
             await self._close(state)
             raise
         except Exception as exc:
-            state.failure = classify(exc)
+            state.failure = dial_failure_for(exc)
             log.warning("call %s: %s", call.result_id, state.failure.reason)
         await self._close(state)
         return state.outcome(short_call_s=self.settings.short_call_s)
@@ -317,7 +317,7 @@ class Dialer:
             except Stopped:
                 raise
             except Exception as exc:
-                failure = classify(exc)
+                failure = dial_failure_for(exc)
                 state.failure = failure
                 state.attempts.append(
                     DialAttempt(

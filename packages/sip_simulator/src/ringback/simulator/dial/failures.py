@@ -85,7 +85,7 @@ def kind_of_sip_status(code: int | None) -> FailureKind:
     return FailureKind.REJECTED
 
 
-def classify(exc: BaseException) -> DialFailure:
+def dial_failure_for(exc: BaseException) -> DialFailure:
     """Classify what `CreateSIPParticipant` (or a request around it) raised."""
     if isinstance(exc, api.SipCallError) and exc.sip_status_code is not None:
         code, status = exc.sip_status_code, exc.sip_status

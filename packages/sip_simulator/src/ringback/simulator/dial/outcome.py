@@ -10,7 +10,10 @@ from enum import Enum
 from pydantic import BaseModel, Field
 
 
-class CallStatus(str, Enum):
+class OutcomeStatus(str, Enum):
+    """What happened to a planned call (`CallOutcome.status`); not the Create Call API's
+    `call_status` (`ringback.core.contract.CallStatus`)."""
+
     COMPLETED = "completed"
     """Answered, then ended (by either side or at the max duration)."""
     FAILED = "failed"
@@ -21,7 +24,7 @@ class CallStatus(str, Enum):
     """Stopped by the user (Ctrl-C) while ringing or in progress; hung up."""
 
 
-FINISHED = frozenset({CallStatus.COMPLETED, CallStatus.FAILED})
+FINISHED = frozenset({OutcomeStatus.COMPLETED, OutcomeStatus.FAILED})
 """Statuses a resumed run does not dial again."""
 
 
@@ -78,7 +81,7 @@ class CallOutcome(BaseModel):
     repeat: int
     room_name: str
     participant_identity: str
-    status: CallStatus
+    status: OutcomeStatus
     trunk_id: str | None = None
     livekit_call_id: str | None = None
     """`SCL_...`: LiveKit's own call id, kept as metadata."""
@@ -151,10 +154,10 @@ class RunSummary(BaseModel):
             suite=suite,
             planned=planned,
             skipped=skipped,
-            completed=counts[CallStatus.COMPLETED],
-            failed=counts[CallStatus.FAILED],
-            errors=counts[CallStatus.ERROR],
-            cancelled=counts[CallStatus.CANCELLED],
+            completed=counts[OutcomeStatus.COMPLETED],
+            failed=counts[OutcomeStatus.FAILED],
+            errors=counts[OutcomeStatus.ERROR],
+            cancelled=counts[OutcomeStatus.CANCELLED],
             not_started=planned - len(outcomes),
             stopped=stopped,
             error=error,

@@ -27,7 +27,7 @@ from ringback.simulator.caller.agent import SimulatedCaller
 from ringback.simulator.caller.brief import CallerBrief, CallerBriefError
 from ringback.simulator.caller.worker import DEFAULT_AGENT_NAME
 from ringback.simulator.collector.linking import AGENT_SIDE, SIDE_KEY, SIMULATION_KEY
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, CallStatus, FailureKind
+from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall
 
 from .agent_ref import AgentFactory, agent_label
@@ -98,7 +98,7 @@ class _Call:
 
     def outcome(
         self,
-        status: CallStatus,
+        status: OutcomeStatus,
         *,
         reason: str | None = None,
         end_reason: str | None = None,
@@ -139,14 +139,16 @@ async def run_text_call(
     try:
         brief = CallerBrief.from_metadata(call.caller_metadata)
     except CallerBriefError as exc:
-        return state.outcome(CallStatus.ERROR, reason=str(exc), failure_kind=FailureKind.INTERNAL)
+        return state.outcome(
+            OutcomeStatus.ERROR, reason=str(exc), failure_kind=FailureKind.INTERNAL
+        )
 
     try:
         agent = settings.agent()
     except Exception as exc:
         logger.exception("text call %s: the agent could not be created", call.result_id)
         return state.outcome(
-            CallStatus.FAILED, reason=f"the agent could not be created: {_describe(exc)}"
+            OutcomeStatus.FAILED, reason=f"the agent could not be created: {_describe(exc)}"
         )
     try:
         caller_agent = SimulatedCaller(brief)
@@ -155,7 +157,7 @@ async def run_text_call(
     except Exception as exc:
         logger.exception("text call %s: could not set up the sessions", call.result_id)
         return state.outcome(
-            CallStatus.ERROR,
+            OutcomeStatus.ERROR,
             reason=f"could not set up the call: {_describe(exc)}",
             failure_kind=FailureKind.INTERNAL,
         )
@@ -210,7 +212,7 @@ async def _play(
     except Exception as exc:
         logger.exception("text call %s: the simulated caller could not start", call.result_id)
         return state.outcome(
-            CallStatus.ERROR,
+            OutcomeStatus.ERROR,
             reason=f"the simulated caller could not start: {_describe(exc)}",
             failure_kind=FailureKind.INTERNAL,
         )
@@ -219,7 +221,7 @@ async def _play(
     except Exception as exc:
         logger.exception("text call %s: the agent could not start", call.result_id)
         return state.outcome(
-            CallStatus.FAILED, reason=f"the agent could not start: {_describe(exc)}"
+            OutcomeStatus.FAILED, reason=f"the agent could not start: {_describe(exc)}"
         )
     state.answered_at = _now()
     if observer is not None:
@@ -240,11 +242,11 @@ async def _play(
     await _hang_up(ending, agent_party, caller_party)
     if ending.reason == "cancelled":
         return state.outcome(
-            CallStatus.CANCELLED, reason="stopped by the user", end_reason="cancelled"
+            OutcomeStatus.CANCELLED, reason="stopped by the user", end_reason="cancelled"
         )
     if ending.reason == "error" and ending.by == "caller":
         return state.outcome(
-            CallStatus.ERROR,
+            OutcomeStatus.ERROR,
             reason=f"the simulated caller failed: {ending.detail}",
             failure_kind=FailureKind.INTERNAL,
         )
@@ -253,7 +255,7 @@ async def _play(
             f"the call outlived its max duration ({call.max_duration_s:g}s); Ringback hung it up"
         )
     reason = f"the agent failed: {ending.detail}" if ending.reason == "error" else ending.detail
-    return state.outcome(CallStatus.COMPLETED, end_reason=ending.reason, reason=reason)
+    return state.outcome(OutcomeStatus.COMPLETED, end_reason=ending.reason, reason=reason)
 
 
 async def _until_stopped(conversation: Awaitable[Ending], stop: asyncio.Event | None) -> Ending:

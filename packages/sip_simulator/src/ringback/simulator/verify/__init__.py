@@ -8,15 +8,15 @@ transport loads LiveKit Agents).
 """
 
 from .command import verify_command
-from .models import Finding, Shape, Step, StepId, StepStatus, SyncedCall, VerifyReport
+from .models import Shape, Step, StepId, StepStatus, SyncedCall, SyncedCallProblem, VerifyReport
 
 __all__ = [
-    "Finding",
     "Shape",
     "Step",
     "StepId",
     "StepStatus",
     "SyncedCall",
+    "SyncedCallProblem",
     "VerifyReport",
     "verify_command",
 ]

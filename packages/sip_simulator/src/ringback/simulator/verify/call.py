@@ -25,7 +25,7 @@ from ringback.simulator.dial.dialer import (
     room_metadata,
     sip_request,
 )
-from ringback.simulator.dial.failures import DialFailure, classify
+from ringback.simulator.dial.failures import DialFailure, dial_failure_for
 from ringback.simulator.dial.outcome import FailureKind
 from ringback.simulator.dial.participants import end_call, get_sip_participant
 from ringback.simulator.plan import PlannedCall
@@ -135,9 +135,9 @@ async def place_test_call(
         result.held_s = time.monotonic() - answered
     except (api.ServerError, aiohttp.ClientError, OSError, TimeoutError) as exc:
         if not result.answered:
-            result.failure = classify(exc)
+            result.failure = dial_failure_for(exc)
         else:  # reading the participant failed
-            result.read_failure = classify(exc)
+            result.read_failure = dial_failure_for(exc)
             if result.sip_call_id is not None:  # else `unknown_call_id` says it
                 result.warnings.append(f"lost track of the call: {result.read_failure.reason}")
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 
-from .models import Finding, Step, StepId, StepStatus
+from .models import Step, StepId, StepStatus, SyncedCallProblem
 
 
 class Checklist:
@@ -49,7 +49,7 @@ class Checklist:
         fix: str | None = None,
         *,
         docs: Iterable[str] = (),
-        findings: Iterable[Finding] = (),
+        findings: Iterable[SyncedCallProblem] = (),
     ) -> bool:
         """Record `step_id` as failed; returns False."""
         self.steps.append(

@@ -13,7 +13,7 @@ from ringback.core.correlation.native import native_id_kind
 from ringback.core.secrets import is_secret_name
 from ringback.simulator.plan.headers import RESERVED
 
-from .models import Finding, Shape, doc
+from .models import Shape, SyncedCallProblem, doc
 
 MAX_PATHS = 3
 ANY_HEADER = "X-<Name>"
@@ -60,7 +60,9 @@ class Expected:
 
 
 @dataclass(frozen=True)
-class NativeId:
+class NativeIdInBody:
+    """A provider-native id seen in a synced call's body, at `path` (a dotted path)."""
+
     path: str
     value: str
     kind: str
@@ -73,7 +75,7 @@ class Observed:
     sip_call_id: str | None
     headers: dict[str, str]
     provider: str | None = None
-    native_ids: list[NativeId] = field(default_factory=list)
+    native_ids: list[NativeIdInBody] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @classmethod
@@ -109,25 +111,25 @@ class Observed:
         return None
 
 
-def _native_ids(body: Mapping[str, Any], corr: Mapping[str, Any]) -> list[NativeId]:
-    found: dict[str, NativeId] = {}
+def _native_ids(body: Mapping[str, Any], corr: Mapping[str, Any]) -> list[NativeIdInBody]:
+    found: dict[str, NativeIdInBody] = {}
     listed = corr.get("native_ids")
     if isinstance(listed, Mapping):
         for key, value in listed.items():
             if isinstance(value, str) and value.strip():
                 described = native_id_kind(value.strip()) or f"{key} (a provider id)"
                 where = f"general_meta_data_raw.correlation.native_ids.{key}"
-                found.setdefault(value.strip(), NativeId(where, value.strip(), described))
+                found.setdefault(value.strip(), NativeIdInBody(where, value.strip(), described))
     raw_id = body.get("sip_call_id")
     if isinstance(raw_id, str) and (kind := native_id_kind(raw_id.strip())) is not None:
-        found[raw_id.strip()] = NativeId("sip_call_id", raw_id.strip(), kind)
+        found[raw_id.strip()] = NativeIdInBody("sip_call_id", raw_id.strip(), kind)
     for path, text in _strings(body, ""):
         if (kind := native_id_kind(text)) is not None:
-            found.setdefault(text, NativeId(path or "body", text, kind))
+            found.setdefault(text, NativeIdInBody(path or "body", text, kind))
     return list(found.values())
 
 
-def _family(native: NativeId) -> str | None:
+def _family(native: NativeIdInBody) -> str | None:
     marker = ".native_ids."
     if marker in native.path:
         key = native.path.split(marker, 1)[1]
@@ -173,10 +175,10 @@ def where_found(body: Mapping[str, Any], value: str) -> list[str]:
     return paths[:MAX_PATHS]
 
 
-def diagnose(body: Mapping[str, Any], expected: Expected) -> list[Finding]:
+def diagnose(body: Mapping[str, Any], expected: Expected) -> list[SyncedCallProblem]:
     """Every way `body` differs from what was dialled (empty: it carries both intact)."""
     observed = Observed.from_body(body)
-    findings: list[Finding] = []
+    findings: list[SyncedCallProblem] = []
     call_id = _call_id_finding(body, observed, expected)
     if call_id is not None:
         findings.append(call_id)
@@ -186,7 +188,7 @@ def diagnose(body: Mapping[str, Any], expected: Expected) -> list[Finding]:
 
 def _call_id_finding(
     body: Mapping[str, Any], observed: Observed, expected: Expected
-) -> Finding | None:
+) -> SyncedCallProblem | None:
     synced = observed.sip_call_id
     dialled = expected.sip_call_id
     family = observed.family
@@ -197,7 +199,7 @@ def _call_id_finding(
         if dialled:
             detail += f"; the dialled Call-ID was {dialled!r}"
         advice = advice_for(family)
-        return Finding(
+        return SyncedCallProblem(
             shape=Shape.PROVIDER_ID, detail=detail, fix=advice.call_id, docs=_docs(advice)
         )
     if synced is None:
@@ -211,11 +213,11 @@ def _call_id_finding(
         )
         if dialled:
             detail += f"; the dialled Call-ID was {dialled!r}"
-        return Finding(
+        return SyncedCallProblem(
             shape=Shape.PROVIDER_ID, detail=detail, fix=advice.call_id, docs=_docs(advice)
         )
     if dialled is None:
-        return Finding(
+        return SyncedCallProblem(
             shape=Shape.CALL_ID_UNKNOWN,
             detail=f"the agent synced Call-ID {synced!r}, but {expected.unknown.reason}, so "
             "they cannot be compared",
@@ -232,7 +234,7 @@ def _call_id_finding(
         detail += " (the X-CID header carries the dialled one: report it as the Call-ID)"
     elif paths:
         detail += f" (the dialled one is in the body at {', '.join(paths)})"
-    return Finding(
+    return SyncedCallProblem(
         shape=Shape.DIFFERENT_CALL_ID,
         detail=detail + ": the Call-ID was regenerated on the way, as after a hop",
         fix=hop_fix(advice, x_cid, dialled),
@@ -240,7 +242,7 @@ def _call_id_finding(
     )
 
 
-def _listed_native_id(observed: Observed, value: str) -> NativeId | None:
+def _listed_native_id(observed: Observed, value: str) -> NativeIdInBody | None:
     """The native id the synced call itself lists (its correlation's `native_ids`) with
     this value, if any: a provider-native id of any shape (Plivo's CallUUID, Exotel's
     call_sid)."""
@@ -250,12 +252,14 @@ def _listed_native_id(observed: Observed, value: str) -> NativeId | None:
     )
 
 
-def _missing_call_id(body: Mapping[str, Any], observed: Observed, dialled: str | None) -> Finding:
+def _missing_call_id(
+    body: Mapping[str, Any], observed: Observed, dialled: str | None
+) -> SyncedCallProblem:
     warned = next((w for w in observed.warnings if w.startswith("No SIP Call-ID")), None)
     said = f" Ringback on the agent warned: {warned}" if warned else ""
     paths = where_found(body, dialled) if dialled else []
     if paths:
-        return Finding(
+        return SyncedCallProblem(
             shape=Shape.NO_CALL_ID,
             detail=f"the synced call has no sip_call_id, but the dialled Call-ID {dialled!r} is "
             f"in it at {', '.join(paths)} (renamed or nested where Ringback does not read it)",
@@ -265,7 +269,7 @@ def _missing_call_id(body: Mapping[str, Any], observed: Observed, dialled: str |
     advice = advice_for(observed.family)
     if observed.native_ids:
         shown = ", ".join(f"{n.kind} {n.value!r} at {n.path}" for n in observed.native_ids[:2])
-        return Finding(
+        return SyncedCallProblem(
             shape=Shape.PROVIDER_ID,
             detail=f"the synced call has no SIP Call-ID, only a provider-native id in its "
             f"place: {shown}.{said}",
@@ -273,7 +277,7 @@ def _missing_call_id(body: Mapping[str, Any], observed: Observed, dialled: str |
             docs=_docs(advice),
         )
     nothing = "" if observed.headers else " and no X- headers at all"
-    return Finding(
+    return SyncedCallProblem(
         shape=Shape.NO_CALL_ID,
         detail=f"the synced call has no SIP Call-ID{nothing}.{said}",
         fix=advice.call_id,
@@ -293,7 +297,7 @@ def _same(name: str, sent: str, got: str) -> bool:
 
 def _header_findings(
     body: Mapping[str, Any], observed: Observed, expected: Expected
-) -> list[Finding]:
+) -> list[SyncedCallProblem]:
     missing: list[str] = []
     altered: list[str] = []
     for raw_name, sent in expected.headers.items():
@@ -307,7 +311,7 @@ def _header_findings(
                 if is_secret_name(name)
                 else f"{name} (sent {sent!r}, synced {got!r})"
             )
-    findings: list[Finding] = []
+    findings: list[SyncedCallProblem] = []
     advice = advice_for(observed.family)
     if missing:
         nested = {
@@ -326,10 +330,12 @@ def _header_findings(
         else:
             fix = advice.header_fix(missing[0] if len(missing) == 1 else ANY_HEADER)
             docs = _docs(advice)
-        findings.append(Finding(shape=Shape.HEADERS_MISSING, detail=detail, fix=fix, docs=docs))
+        findings.append(
+            SyncedCallProblem(shape=Shape.HEADERS_MISSING, detail=detail, fix=fix, docs=docs)
+        )
     if altered:
         findings.append(
-            Finding(
+            SyncedCallProblem(
                 shape=Shape.HEADERS_ALTERED,
                 detail=f"X- headers synced with other values than dialled: {', '.join(altered)}",
                 fix="Something on the way rewrites these headers: forward them unchanged, and "

@@ -50,8 +50,9 @@ class Shape(str, Enum):
     """LiveKit never reported the dialled Call-ID, so it cannot be compared."""
 
 
-class Finding(BaseModel):
-    """One problem with the synced call, and what to change."""
+class SyncedCallProblem(BaseModel):
+    """One problem with the synced call (a `Shape`), and what to change; a failed step lists
+    them as its `findings`."""
 
     shape: Shape
     detail: str
@@ -69,7 +70,7 @@ class Step(BaseModel):
     detail: str = ""
     fix: str | None = None
     docs: list[str] = Field(default_factory=list)
-    findings: list[Finding] = Field(default_factory=list)
+    findings: list[SyncedCallProblem] = Field(default_factory=list)
     seconds: float | None = None
 
     @property
@@ -119,12 +120,12 @@ class VerifyReport(BaseModel):
 
 __all__ = [
     "CORRELATION_DOC",
-    "Finding",
     "Shape",
     "Step",
     "StepId",
     "StepStatus",
     "SyncedCall",
+    "SyncedCallProblem",
     "VerifyReport",
     "doc",
 ]

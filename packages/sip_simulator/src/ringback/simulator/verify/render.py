@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .models import Finding, Shape, Step, StepStatus, VerifyReport
+from .models import Shape, Step, StepStatus, SyncedCallProblem, VerifyReport
 
 MIN_SECRET_CHARS = 4
 """Shorter "secrets" are not redacted (they would mangle ordinary text)."""
@@ -59,7 +59,7 @@ def redact_steps(steps: Iterable[Step], secrets: Iterable[str | None]) -> list[S
     return [Step.model_validate(clean(step.model_dump(mode="json"))) for step in steps]
 
 
-def _finding_lines(finding: Finding) -> Iterator[str]:
+def _finding_lines(finding: SyncedCallProblem) -> Iterator[str]:
     yield f"    • {LABEL[finding.shape]}: {finding.detail}"
     yield f"      fix: {finding.fix}"
     if finding.docs:

@@ -14,7 +14,7 @@ from .checklist import Checklist
 from .context import Collector, new_report
 from .diagnosis import Expected
 from .livekit_steps import check_answered, check_credentials, check_trunk
-from .models import Finding, Shape, StepId, VerifyReport
+from .models import Shape, StepId, SyncedCallProblem, VerifyReport
 from .store import register
 from .sync_steps import SyncSettings, check_correlation, check_sync, synced_call
 from .target import VerifyTarget
@@ -38,8 +38,8 @@ class SipOptions:
     """Seconds between reads of the call while it is held."""
 
 
-def not_synced(collector: Collector) -> Finding:
-    return Finding(
+def not_synced(collector: Collector) -> SyncedCallProblem:
+    return SyncedCallProblem(
         shape=Shape.NOT_SYNCED,
         detail="the agent did not sync the call to this collector",
         fix=f"On the agent's machine check that RINGBACK_BASE_URL points at this collector "

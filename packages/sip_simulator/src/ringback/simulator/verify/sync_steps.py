@@ -10,7 +10,7 @@ from ringback.simulator.collector.store import StoredCall
 
 from .checklist import Checklist
 from .diagnosis import Expected, diagnose
-from .models import Finding, Shape, StepId, SyncedCall
+from .models import Shape, StepId, SyncedCall, SyncedCallProblem
 from .store import Candidate, Registration
 
 MAX_NAMED = 5
@@ -43,7 +43,7 @@ async def check_sync(
     expected: Expected,
     settings: SyncSettings,
     *,
-    not_synced: Finding,
+    not_synced: SyncedCallProblem,
     wait: bool = True,
 ) -> tuple[StoredCall | None, StoredCall | None]:
     """(the linked agent-side call, or None; the unlinked call diagnosed instead, or None)."""
@@ -84,7 +84,7 @@ async def check_sync(
         return None, None
     others = f" ({len(candidates)} arrived; the likeliest shown)" if len(candidates) > 1 else ""
     findings = diagnose(best.call.body, expected) or [
-        Finding(
+        SyncedCallProblem(
             shape=Shape.NOT_SYNCED,
             detail="it carries the verify call's ids but was not linked yet",
             fix="Run verify again with a longer --sync-timeout.",
@@ -112,7 +112,7 @@ def _unrelated(candidates: list[Candidate]) -> str:
     )
 
 
-def _if_verify_call(call: StoredCall, expected: Expected) -> list[Finding]:
+def _if_verify_call(call: StoredCall, expected: Expected) -> list[SyncedCallProblem]:
     """The diagnosis of `call`, each finding labelled as holding only if it is the verify
     call."""
     prefix = f"if {call.call_id!r} (agent {call.agent_id}) is the verify call, "

@@ -16,7 +16,7 @@ from typing import Any
 from livekit.agents.utils import is_given
 
 from ringback.core.settings import RingbackSettings, load_settings
-from ringback.simulator.dial.outcome import CallOutcome, CallStatus
+from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.text import (
     AgentFactory,
     AgentImportError,
@@ -29,7 +29,7 @@ from ringback.simulator.text import (
 from .checklist import Checklist
 from .context import Collector, new_report
 from .diagnosis import Expected
-from .models import Finding, Shape, StepId, VerifyReport
+from .models import Shape, StepId, SyncedCallProblem, VerifyReport
 from .store import register
 from .sync_steps import SyncSettings, check_correlation, check_sync, synced_call
 from .target import VerifyTarget
@@ -117,7 +117,7 @@ def check_text_call(checklist: Checklist, outcome: CallOutcome, *, own_llm: bool
     """Step 2: the agent answered and the call ended without an error on its side.
     `own_llm`: whether the agent brings its own LLM (else a missing LiveKit Inference
     credential is the likely failure)."""
-    if outcome.status is CallStatus.COMPLETED and outcome.end_reason != "error":
+    if outcome.status is OutcomeStatus.COMPLETED and outcome.end_reason != "error":
         duration = f"{outcome.duration_s:.1f} s" if outcome.duration_s is not None else "briefly"
         detail = f"the agent answered; the call ended after {duration} ({outcome.end_reason})"
         extra = [w for w in outcome.warnings if not w.startswith(AGENT_SIDE_WARNING)]
@@ -127,7 +127,7 @@ def check_text_call(checklist: Checklist, outcome: CallOutcome, *, own_llm: bool
         fix = "Give the agent an LLM: --agent-llm provider/model, or llm= in its constructor."
     elif not own_llm and _needs_inference_credentials(reason):
         fix = NO_INFERENCE_FIX
-    elif outcome.status is CallStatus.FAILED:
+    elif outcome.status is OutcomeStatus.FAILED:
         fix = "Fix the agent: it could not be made or started (the log has the traceback)."
     elif outcome.end_reason == "error":
         fix = "Fix the error the agent raised during the call (the log has the traceback)."
@@ -144,7 +144,9 @@ def delivery_problem(outcome: CallOutcome, settings: RingbackSettings) -> str | 
     return next((w for w in outcome.warnings if w.startswith(AGENT_SIDE_WARNING)), None)
 
 
-def not_synced(problem: str | None, settings: RingbackSettings, collector: Collector) -> Finding:
+def not_synced(
+    problem: str | None, settings: RingbackSettings, collector: Collector
+) -> SyncedCallProblem:
     """What to change when the agent's side never reached the collector verify reads."""
     if problem is not None and not settings.enabled:
         fix = "Unset RINGBACK_ENABLED (or set it to true) where the agent runs."
@@ -164,7 +166,7 @@ def not_synced(problem: str | None, settings: RingbackSettings, collector: Colle
             "Point RINGBACK_BASE_URL at the collector that uses RINGBACK_COLLECTOR_DATABASE_URL "
             "(or set that variable to the database of the collector at RINGBACK_BASE_URL)."
         )
-    return Finding(shape=Shape.NOT_SYNCED, detail=problem, fix=fix)
+    return SyncedCallProblem(shape=Shape.NOT_SYNCED, detail=problem, fix=fix)
 
 
 async def verify_text(

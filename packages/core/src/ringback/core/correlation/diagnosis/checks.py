@@ -19,9 +19,9 @@ from .model import (
     LINK,
     Check,
     DoctorReport,
-    Finding,
+    FoundNativeId,
+    FoundValue,
     HeaderExpectation,
-    NativeId,
     PayloadFormat,
     Problem,
 )
@@ -194,10 +194,10 @@ def _header_check(
     return _failed(base, "header_missing", detail, fix, section)
 
 
-def _findings(corr: Correlation) -> tuple[list[Finding], list[Finding], list[Finding]]:
+def _found_values(corr: Correlation) -> tuple[list[FoundValue], list[FoundValue], list[FoundValue]]:
     """The X- headers (secret-looking values masked), the linked ids and the parties."""
     headers = [
-        Finding(
+        FoundValue(
             name=name,
             value=advice.shown(name, value),
             source=corr.sources.get(name),
@@ -206,9 +206,9 @@ def _findings(corr: Correlation) -> tuple[list[Finding], list[Finding], list[Fin
         for name, value in corr.sip_headers.items()
     ]
 
-    def fields(*names: str) -> list[Finding]:
+    def fields(*names: str) -> list[FoundValue]:
         return [
-            Finding(name=field, value=value, source=corr.sources.get(field))
+            FoundValue(name=field, value=value, source=corr.sources.get(field))
             for field in names
             if (value := getattr(corr, field))
         ]
@@ -241,7 +241,7 @@ def diagnose(
     elif not expect_headers:
         checks.append(_link_check(corr, used, found))
     checks.extend(_header_check(corr, used, found, header) for header in expect_headers)
-    headers, ids, parties = _findings(corr)
+    headers, ids, parties = _found_values(corr)
     ok = all(check.ok for check in checks)
     return DoctorReport(
         input=input_name,
@@ -257,7 +257,7 @@ def diagnose(
         ids=ids,
         parties=parties,
         native_ids=[
-            NativeId(key=key, value=value, kind=native_id_kind(value))
+            FoundNativeId(key=key, value=value, kind=native_id_kind(value))
             for key, value in corr.native_ids.items()
         ],
         warnings=list(corr.warnings),

@@ -56,8 +56,9 @@ class HeaderExpectation(_Frozen):
         return cls(name=canonical_header_name(name), value=value if sep else None)
 
 
-class Finding(_Frozen):
-    """A value found in the payload, and where (``"twilio:SipHeader_X-Run-Id"``)."""
+class FoundValue(_Frozen):
+    """A value found in the payload (an X- header, a linked id, a party), and where
+    (``"twilio:SipHeader_X-Run-Id"``)."""
 
     name: str
     value: str
@@ -66,8 +67,9 @@ class Finding(_Frozen):
     """True when `value` is shown as ``***`` plus its length (a secret-looking header)."""
 
 
-class NativeId(_Frozen):
-    """A provider-native id, kept as metadata and never used as the SIP Call-ID."""
+class FoundNativeId(_Frozen):
+    """A provider-native id found in the payload (a `Correlation.native_ids` entry), kept as
+    metadata and never used as the SIP Call-ID."""
 
     key: str
     value: str
@@ -115,12 +117,12 @@ class DoctorReport(_Frozen):
     """The provider's section of the correlation guide."""
     sip_call_id: str | None
     sip_call_id_source: str | None
-    headers: list[Finding]
-    ids: list[Finding]
+    headers: list[FoundValue]
+    ids: list[FoundValue]
     """run_id, scenario_id, result_id, and which header each came from."""
-    parties: list[Finding]
+    parties: list[FoundValue]
     """caller and recipient (metadata only)."""
-    native_ids: list[NativeId]
+    native_ids: list[FoundNativeId]
     warnings: list[str]
     checks: list[Check]
     ok: bool

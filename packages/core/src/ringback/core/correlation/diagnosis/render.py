@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .model import LINK, Check, DoctorReport, Finding
+from .model import LINK, Check, DoctorReport, FoundValue
 
 _INDENT = " " * 8
 
@@ -11,9 +11,9 @@ def _from(source: str | None) -> str:
     return f"  (from {source})" if source else ""
 
 
-def _rows(findings: list[Finding]) -> list[str]:
-    width = max(len(f.name) for f in findings)
-    return [f"  {f.name:<{width}}  {f.value}{_from(f.source)}" for f in findings]
+def _rows(values: list[FoundValue]) -> list[str]:
+    width = max(len(v.name) for v in values)
+    return [f"  {v.name:<{width}}  {v.value}{_from(v.source)}" for v in values]
 
 
 def _provider(report: DoctorReport) -> str:

@@ -7,9 +7,9 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import call_id_key, header_name_for_key, party_key
 from ..model import NO_CALL_ID, Correlation
 from ..params import read_params
+from ..payload_keys import call_id_key, header_name_for_key, party_key
 from ..provider import Direction, Provider
 from ..values import child, pairs
 

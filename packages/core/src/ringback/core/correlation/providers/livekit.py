@@ -7,8 +7,8 @@ from typing import Any
 
 from ..builder import Builder
 from ..hints import see
-from ..keys import header_name_for_key
 from ..model import NO_CALL_ID, Correlation
+from ..payload_keys import header_name_for_key
 from ..provider import Direction, Provider
 from ..values import child, mapping, pairs
 
