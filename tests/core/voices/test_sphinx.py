@@ -12,7 +12,7 @@ import pytest
 import soxr
 
 from ringback.core.voices import EspeakVoice, Recognition, SphinxRecognizer, word_error_rate
-from ringback.core.voices.sphinx import SAMPLE_RATE
+from ringback.core.voices.sphinx import SAMPLE_RATE, _restore_written
 
 HINTS = [
     "Hi, where is my order A1001?",
@@ -122,3 +122,30 @@ async def test_speech_outside_the_hints_is_heard_by_the_general_model() -> None:
     forced = await SphinxRecognizer(hints=HINTS, min_hint_coverage=0.0).recognize(pcm)
     assert forced.hinted
     assert word_error_rate(text, forced.text) > word_error_rate(text, general.text)
+
+
+@pytest.mark.parametrize(
+    ("heard", "restored"),
+    [
+        ("hi where is my order a one thousand one", "hi where is my order A1001"),
+        # over a real phone line the recognizer slips a short word into a long number
+        ("hi where is my order a one is thousand one", "hi where is my order A1001"),
+        (
+            "can you check order z nine south thousand nine hundred ninety nine",
+            "can you check order Z9999",
+        ),
+        # one stray word only, never at the edges, and never in a short reading
+        ("a one thousand is so one", "a one thousand is so one"),
+        ("is a one thousand one", "is A1001"),
+        ("a one south a one", "a one south a one"),
+        ("d h l", "DHL"),
+        ("d is h l", "d is h l"),
+    ],
+)
+def test_written_forms_come_back_despite_one_stray_word(heard: str, restored: str) -> None:
+    rewrites = [
+        (("z", "nine", "thousand", "nine", "hundred", "ninety", "nine"), "Z9999"),
+        (("a", "one", "thousand", "one"), "A1001"),
+        (("d", "h", "l"), "DHL"),
+    ]
+    assert _restore_written(heard, rewrites) == restored

@@ -259,6 +259,26 @@ def build_hint_model(
     return HintModel(key, arpa, ordered, tuple(unknown), bigrams)
 
 
+MIN_LOOSE_READING = 4
+"""Readings this long may match with one stray word inside them (the recognizer often adds a
+short word to a long number: "a one is thousand one")."""
+
+
+def _reading_at(words: Sequence[str], i: int, reading: tuple[str, ...]) -> int:
+    """How many of `words`, from `i`, spell `reading` (0: they do not). A reading of at least
+    `MIN_LOOSE_READING` words may have one extra word inside it, never first or last."""
+    n = len(reading)
+    if tuple(words[i : i + n]) == reading:
+        return n
+    if n >= MIN_LOOSE_READING:
+        span = tuple(words[i : i + n + 1])
+        if len(span) == n + 1 and span[0] == reading[0] and span[-1] == reading[-1]:
+            for extra in range(1, n):
+                if span[:extra] + span[extra + 1 :] == reading:
+                    return n + 1
+    return 0
+
+
 def _restore_written(text: str, rewrites: Sequence[tuple[tuple[str, ...], str]]) -> str:
     """Put the hints' written forms back: "a one thousand one" → "A1001" (longest first)."""
     words = text.split()
@@ -266,9 +286,9 @@ def _restore_written(text: str, rewrites: Sequence[tuple[tuple[str, ...], str]])
     i = 0
     while i < len(words):
         for reading, written in rewrites:
-            if tuple(words[i : i + len(reading)]) == reading:
+            if taken := _reading_at(words, i, reading):
                 out.append(written)
-                i += len(reading)
+                i += taken
                 break
         else:
             out.append(words[i])
