@@ -27,9 +27,10 @@ def quiet_pipecat() -> Iterator[None]:
 
 @contextlib.contextmanager
 def quiet_livekit() -> Iterator[None]:
-    """LiveKit Agents' log records below CRITICAL dropped (the demo's failing tool, on purpose,
-    logs an error), until exit."""
-    log = logging.getLogger("livekit.agents")
+    """LiveKit's log records below CRITICAL dropped, until exit: the demo prints its own
+    report, in which every failure shows. (Its failing tool logs an error on purpose, and
+    over SIP the workers log their start-up and any audio that ran late.)"""
+    log = logging.getLogger("livekit")
     previous = log.level
     log.setLevel(logging.CRITICAL)
     try:

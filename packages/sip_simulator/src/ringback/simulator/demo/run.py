@@ -111,14 +111,15 @@ async def run_demo(
             else:
                 from .sip import run_over_sip
 
-                sip_run = await run_over_sip(
-                    suite,
-                    sip,
-                    results_dir,
-                    database_url=collector.database_url,
-                    workspace_id=WORKSPACE_ID,
-                    report_dir=report_dir,
-                )
+                with quiet_livekit():
+                    sip_run = await run_over_sip(
+                        suite,
+                        sip,
+                        results_dir,
+                        database_url=collector.database_url,
+                        workspace_id=WORKSPACE_ID,
+                        report_dir=report_dir,
+                    )
                 summary = sip_run.summary
             pipecat = await _pipecat_call(collector.store) if with_pipecat else None
         if sip_run is None:
