@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -68,50 +68,18 @@ DEFAULT_END_TIMEOUT = 60.0
 """Seconds after an `EndFrame`/`CancelFrame` within which the worker is expected to finish;
 past that (a processor stuck on the end frame) the call is finalised anyway."""
 
-Handler = Callable[[FramePushed, float], None]
+F = TypeVar("F", bound=Frame)
 
-# The frame types the observer reads, and the method that handles each; a subclass is handled
-# as its nearest listed base. Every other type (audio above all) costs one dict lookup.
-HANDLED: dict[type[Frame], str] = {
-    StartFrame: "_on_start",
-    EndFrame: "_on_end",
-    CancelFrame: "_on_end",
-    StopFrame: "_on_end",
-    ErrorFrame: "_on_error",
-    VADUserStartedSpeakingFrame: "_on_vad_started",
-    VADUserStoppedSpeakingFrame: "_on_vad_stopped",
-    UserStartedSpeakingFrame: "_on_user_started",
-    UserStoppedSpeakingFrame: "_on_user_stopped",
-    TranscriptionFrame: "_on_transcription",
-    BotStartedSpeakingFrame: "_on_bot_started",
-    BotStoppedSpeakingFrame: "_on_bot_stopped",
-    TTSTextFrame: "_on_tts_text",
-    InterruptionFrame: "_on_interruption",
-    LLMFullResponseStartFrame: "_on_response_started",
-    LLMTextFrame: "_on_response_text",
-    LLMFullResponseEndFrame: "_on_response_ended",
-    FunctionCallInProgressFrame: "_on_tool_started",
-    FunctionCallResultFrame: "_on_tool_result",
-    FunctionCallCancelFrame: "_on_tool_cancelled",
-    MetricsFrame: "_on_metrics",
-    # Frames a Pipecat Flows transition queues; reading them is what times the transition.
-    LLMMessagesAppendFrame: "_on_flow_frame",
-    LLMMessagesUpdateFrame: "_on_flow_frame",
-    LLMSetToolsFrame: "_on_flow_frame",
-    LLMRunFrame: "_on_flow_frame",
-    LLMContextFrame: "_on_flow_frame",
-}
+FrameHandler = Callable[[F, FramePushed, float], None]
+"""A handler of the frame type `F`: (the frame, the push, pipeline-clock ms)."""
+
+Handler = FrameHandler[Any]
+"""A `FrameHandler` of some frame type, as the observer's routes hold it: `_frame_routes`
+type-checks each handler against its frame type, and `_resolve` hands a handler only frames
+of that type or a subclass."""
 
 SPOKEN: frozenset[type[Frame]] = frozenset({TTSTextFrame})
 _NOTHING: frozenset[type[Frame]] = frozenset()
-
-
-def _handler_name(cls: type) -> str | None:
-    for base in cls.__mro__:
-        name = HANDLED.get(base)
-        if name is not None:
-            return name
-    return None
 
 
 class RingbackObserver(BaseObserver):
@@ -213,8 +181,9 @@ class RingbackObserver(BaseObserver):
         self._end_timeout = end_timeout
         self._watchdog: asyncio.TimerHandle | None = None
         self._delivery: asyncio.Future[SubmitResult] | None = None
-        self._ignored: set[type] = set()
-        self._handlers: dict[type, Handler] = {}
+        self._routes = self._frame_routes()
+        self._ignored: set[type[Frame]] = set()
+        self._handlers: dict[type[Frame], Handler] = {}
         self._outputs: set[object] = set()
         """Processors that push the bot's speaking frames: the pipeline's audio output."""
         self._spoken: frozenset[type[Frame]] = _NOTHING
@@ -327,15 +296,53 @@ class RingbackObserver(BaseObserver):
             self._confirm_spoken(data)
 
     # ── dispatch ──────────────────────────────────────────────────────────────
-    def _resolve(self, cls: type) -> Handler | None:
-        """The handler of a frame type seen for the first time (None: ignore the type)."""
-        name = _handler_name(cls)
-        if name is None:
-            self._ignored.add(cls)
-            return None
-        handler: Handler = getattr(self, name)
-        self._handlers[cls] = handler
-        return handler
+    def _frame_routes(self) -> dict[type[Frame], Handler]:
+        """The frame types the observer reads, and the handler of each; a subclass is handled
+        as its nearest listed base. Every other type (audio above all) costs one set lookup."""
+        routes: dict[type[Frame], Handler] = {}
+
+        def route(frame_type: type[F], handler: FrameHandler[F]) -> None:
+            routes[frame_type] = handler
+
+        route(StartFrame, self._on_start)
+        route(EndFrame, self._on_end)
+        route(CancelFrame, self._on_end)
+        route(StopFrame, self._on_end)
+        route(ErrorFrame, self._on_error)
+        route(VADUserStartedSpeakingFrame, self._on_vad_started)
+        route(VADUserStoppedSpeakingFrame, self._on_vad_stopped)
+        route(UserStartedSpeakingFrame, self._on_user_started)
+        route(UserStoppedSpeakingFrame, self._on_user_stopped)
+        route(TranscriptionFrame, self._on_transcription)
+        route(BotStartedSpeakingFrame, self._on_bot_started)
+        route(BotStoppedSpeakingFrame, self._on_bot_stopped)
+        route(TTSTextFrame, self._on_tts_text)
+        route(InterruptionFrame, self._on_interruption)
+        route(LLMFullResponseStartFrame, self._on_response_started)
+        route(LLMTextFrame, self._on_response_text)
+        route(LLMFullResponseEndFrame, self._on_response_ended)
+        route(FunctionCallInProgressFrame, self._on_tool_started)
+        route(FunctionCallResultFrame, self._on_tool_result)
+        route(FunctionCallCancelFrame, self._on_tool_cancelled)
+        route(MetricsFrame, self._on_metrics)
+        # Frames a Pipecat Flows transition queues; reading them is what times the transition.
+        route(LLMMessagesAppendFrame, self._on_flow_frame)
+        route(LLMMessagesUpdateFrame, self._on_flow_frame)
+        route(LLMSetToolsFrame, self._on_flow_frame)
+        route(LLMRunFrame, self._on_flow_frame)
+        route(LLMContextFrame, self._on_flow_frame)
+        return routes
+
+    def _resolve(self, cls: type[Frame]) -> Handler | None:
+        """The handler of a frame type seen for the first time: its nearest base's along the
+        MRO (None: ignore the type). Either way the answer is cached for the type."""
+        for base in cls.__mro__:
+            handler = self._routes.get(base)
+            if handler is not None:
+                self._handlers[cls] = handler
+                return handler
+        self._ignored.add(cls)
+        return None
 
     def _handle(self, handler: Handler, data: FramePushed) -> None:
         if not self._active:
@@ -349,7 +356,7 @@ class RingbackObserver(BaseObserver):
         try:
             if not self._anchored:
                 self._anchor_clock(data)
-            handler(data, at)
+            handler(frame, data, at)
             if self._flows.watching:
                 self._flows.poll(at)
         except Exception:
@@ -373,54 +380,59 @@ class RingbackObserver(BaseObserver):
             mono_origin_ns=time.monotonic_ns() - elapsed_ns,
         )
 
-    # ── frame handlers (data, pipeline-clock ms) ──────────────────────────────
-    def _on_start(self, data: FramePushed, at: float) -> None:
+    # ── frame handlers (frame, data, pipeline-clock ms) ───────────────────────
+    def _on_start(self, frame: StartFrame, data: FramePushed, at: float) -> None:
         self._recorder.timeline.mark_start(at)
 
-    def _on_end(self, data: FramePushed, at: float) -> None:
+    def _on_end(self, frame: Frame, data: FramePushed, at: float) -> None:
         if self._ending.seen:
             return
-        self._ending.note(data.frame, at)
+        self._ending.note(frame, at)
         if self._end_timeout is not None and self._end_timeout > 0:
             loop = asyncio.get_running_loop()
             self._watchdog = loop.call_later(self._end_timeout, self._end_timed_out)
 
-    def _on_error(self, data: FramePushed, at: float) -> None:
-        frame: ErrorFrame = data.frame  # type: ignore[assignment]
+    def _on_error(self, frame: ErrorFrame, data: FramePushed, at: float) -> None:
         source = frame.processor.name if frame.processor is not None else None
         self._recorder.timeline.record_error(
             str(frame.error), at_ms=at, source=source, fatal=bool(frame.fatal)
         )
 
-    def _on_vad_started(self, data: FramePushed, at: float) -> None:
-        self._turns.vad_started(at, data.frame.start_secs)  # type: ignore[attr-defined]
+    def _on_vad_started(
+        self, frame: VADUserStartedSpeakingFrame, data: FramePushed, at: float
+    ) -> None:
+        self._turns.vad_started(at, frame.start_secs)
 
-    def _on_vad_stopped(self, data: FramePushed, at: float) -> None:
-        self._turns.vad_stopped(at, data.frame.stop_secs)  # type: ignore[attr-defined]
+    def _on_vad_stopped(
+        self, frame: VADUserStoppedSpeakingFrame, data: FramePushed, at: float
+    ) -> None:
+        self._turns.vad_stopped(at, frame.stop_secs)
 
-    def _on_user_started(self, data: FramePushed, at: float) -> None:
+    def _on_user_started(
+        self, frame: UserStartedSpeakingFrame, data: FramePushed, at: float
+    ) -> None:
         self._turns.user_started(at)
 
-    def _on_user_stopped(self, data: FramePushed, at: float) -> None:
+    def _on_user_stopped(
+        self, frame: UserStoppedSpeakingFrame, data: FramePushed, at: float
+    ) -> None:
         self._turns.user_stopped(at)
 
-    def _on_transcription(self, data: FramePushed, at: float) -> None:
-        frame: TranscriptionFrame = data.frame  # type: ignore[assignment]
+    def _on_transcription(self, frame: TranscriptionFrame, data: FramePushed, at: float) -> None:
         if frame.text and frame.text.strip():
             language = frame.language
             code = getattr(language, "value", language)
             self._turns.transcription(at, frame.text, str(code) if code else None)
 
-    def _on_bot_started(self, data: FramePushed, at: float) -> None:
+    def _on_bot_started(self, frame: BotStartedSpeakingFrame, data: FramePushed, at: float) -> None:
         self._outputs.add(data.source)
         self._spoken = SPOKEN
         self._turns.bot_started(at)
 
-    def _on_bot_stopped(self, data: FramePushed, at: float) -> None:
+    def _on_bot_stopped(self, frame: BotStoppedSpeakingFrame, data: FramePushed, at: float) -> None:
         self._turns.bot_stopped(at)
 
-    def _on_tts_text(self, data: FramePushed, at: float) -> None:
-        frame: TTSTextFrame = data.frame  # type: ignore[assignment]
+    def _on_tts_text(self, frame: TTSTextFrame, data: FramePushed, at: float) -> None:
         if frame.text:
             self._turns.spoken_text(frame.text, frame.includes_inter_frame_spaces, confirmed=False)
 
@@ -429,40 +441,51 @@ class RingbackObserver(BaseObserver):
         if not self._active or data.direction is not FrameDirection.DOWNSTREAM:
             return
         try:
-            frame: TTSTextFrame = data.frame  # type: ignore[assignment]
-            if data.processor.previous in self._outputs and frame.text:
+            frame = data.frame
+            if (
+                isinstance(frame, TTSTextFrame)  # always, as `_spoken` holds only it
+                and data.processor.previous in self._outputs
+                and frame.text
+            ):
                 spaced = frame.includes_inter_frame_spaces
                 self._turns.spoken_text(frame.text, spaced, confirmed=True)
         except Exception:
             self._failed("spoken text")
 
-    def _on_interruption(self, data: FramePushed, at: float) -> None:
+    def _on_interruption(self, frame: InterruptionFrame, data: FramePushed, at: float) -> None:
         self._turns.interruption(at)
 
-    def _on_response_started(self, data: FramePushed, at: float) -> None:
+    def _on_response_started(
+        self, frame: LLMFullResponseStartFrame, data: FramePushed, at: float
+    ) -> None:
         self._turns.response_started(at)
 
-    def _on_response_text(self, data: FramePushed, at: float) -> None:
-        frame: LLMTextFrame = data.frame  # type: ignore[assignment]
+    def _on_response_text(self, frame: LLMTextFrame, data: FramePushed, at: float) -> None:
         if frame.text:
             self._turns.response_text(at, frame.text, frame.includes_inter_frame_spaces)
 
-    def _on_response_ended(self, data: FramePushed, at: float) -> None:
+    def _on_response_ended(
+        self, frame: LLMFullResponseEndFrame, data: FramePushed, at: float
+    ) -> None:
         self._turns.response_ended(at)
 
-    def _on_tool_started(self, data: FramePushed, at: float) -> None:
-        self._tools.started(data.frame, at)  # type: ignore[arg-type]
+    def _on_tool_started(
+        self, frame: FunctionCallInProgressFrame, data: FramePushed, at: float
+    ) -> None:
+        self._tools.started(frame, at)
 
-    def _on_tool_result(self, data: FramePushed, at: float) -> None:
-        self._tools.returned(data.frame, at)  # type: ignore[arg-type]
+    def _on_tool_result(self, frame: FunctionCallResultFrame, data: FramePushed, at: float) -> None:
+        self._tools.returned(frame, at)
 
-    def _on_tool_cancelled(self, data: FramePushed, at: float) -> None:
-        self._tools.cancelled(data.frame, at)  # type: ignore[arg-type]
+    def _on_tool_cancelled(
+        self, frame: FunctionCallCancelFrame, data: FramePushed, at: float
+    ) -> None:
+        self._tools.cancelled(frame, at)
 
-    def _on_metrics(self, data: FramePushed, at: float) -> None:
-        self._metrics.metrics(data.source, data.frame)  # type: ignore[arg-type]
+    def _on_metrics(self, frame: MetricsFrame, data: FramePushed, at: float) -> None:
+        self._metrics.metrics(data.source, frame)
 
-    def _on_flow_frame(self, data: FramePushed, at: float) -> None:
+    def _on_flow_frame(self, frame: Frame, data: FramePushed, at: float) -> None:
         pass  # `_handle` polls the watched flows after every frame it handles
 
     # ── the end ───────────────────────────────────────────────────────────────
