@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from types import ModuleType
 import pytest
 from livekit.agents import AgentSession, JobContext
 from support.create_call_server import CreateCallServer
+from support.examples import load_example
 from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import INT
 from support.livekit_jobs import job_info, run_job
@@ -38,12 +38,7 @@ CALLER = [
 
 @pytest.fixture
 def example() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("livekit_agent_example", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_example("livekit_agent")
 
 
 def text_mode_session() -> AgentSession:

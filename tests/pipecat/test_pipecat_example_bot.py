@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -17,6 +15,7 @@ import pytest
 from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from starlette.testclient import TestClient
 from support.create_call_server import CreateCallServer
+from support.examples import load_example
 from support.pipecat_scripted import ManualClock, ScriptedLLM, ScriptedTTS, Step
 from support.pipecat_twilio import SpeechProbe, TurnDetectingSTT, TwilioSocket
 
@@ -27,13 +26,7 @@ TIME_KEYS = {"start_ms", "end_ms", "duration_ms", "e2e_latency", "eou_delay"}
 
 @pytest.fixture(scope="module")
 def bot() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pipecat_bot", ROOT / "examples/pipecat_bot.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("pipecat_bot")
 
 
 def timeless(value: Any) -> Any:

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import itertools
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from typing import Any
 
 import pytest
 from livekit import api
+from support.examples import load_example
 from support.livekit_stack import Stack, unique
 
 from ringback.core.delivery import SubmitResult
@@ -40,8 +39,6 @@ from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 
-ROOT = Path(__file__).parents[2]
-EXAMPLE = ROOT / "examples" / "pipecat_livekit_bot.py"
 CONNECT_TIMEOUT_S = 20.0
 CALL_TIMEOUT_S = 45.0
 LINK_TIMEOUT_S = 20.0
@@ -50,13 +47,7 @@ LINK_TIMEOUT_S = 20.0
 @pytest.fixture(scope="module")
 def bot() -> ModuleType:
     """examples/pipecat_livekit_bot.py (imported here: Pipecat is slow to import)."""
-    spec = importlib.util.spec_from_file_location("pipecat_livekit_bot", EXAMPLE)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_example("pipecat_livekit_bot")
 
 
 ORDER_STATUS: dict[str, Any] = {
