@@ -29,7 +29,7 @@ def caller_lines() -> tuple[str, ...]:
 async def voice_entrypoint(ctx: JobContext) -> None:
     """Answer the call: greet, help, hang up on "bye"; the call syncs through the plugin."""
     session: AgentSession[None] = AgentSession(
-        stt=OfflineSTT(hints=caller_lines()),
+        stt=OfflineSTT(hints=caller_lines(), hint_weight=0.01),
         tts=OfflineTTS(),
         vad=shared_vad(),
         turn_handling=OFFLINE_TURN_HANDLING,
