@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 from ringback.core.sample import sample_call
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 TARGET_CALLS_PER_S = 300.0
 TARGET_P99_MS = 100.0

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import Connection, delete, insert, text, update
 from support.collector_server import RunningCollector, running_collector
 
-from ringback.simulator.collector.store import Store
-from ringback.simulator.collector.store.schema import runs, schema_version
-from ringback.simulator.collector.store.types import utcnow
+from ringback.simulator.store import Store
+from ringback.simulator.store.schema import runs, schema_version
+from ringback.simulator.store.types import utcnow
 
 Version1Database = Callable[[Path, Mapping[str, Mapping[str, Any]]], Awaitable[None]]
 

@@ -15,7 +15,7 @@ from support.collector_calls import call_body
 from typer.testing import CliRunner
 
 from ringback.simulator.cli import app
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 runner = CliRunner()
 KEY = re.compile(r"rbk_[A-Za-z0-9_-]{43}")
@@ -87,8 +87,8 @@ def test_serve_refuses_no_auth_off_loopback(tmp_path: Path) -> None:
 async def test_serve_refuses_a_newer_schema(tmp_path: Path) -> None:
     from sqlalchemy import insert
 
-    from ringback.simulator.collector.store.schema import schema_version
-    from ringback.simulator.collector.store.types import utcnow
+    from ringback.simulator.store.schema import schema_version
+    from ringback.simulator.store.types import utcnow
 
     path = str(tmp_path / "c.sqlite3")
     statement = insert(schema_version).values(version=7, applied_at=utcnow())

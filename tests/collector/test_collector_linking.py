@@ -11,9 +11,9 @@ from support.collector_calls import call_record
 from support.collector_server import RunningCollector
 
 from ringback.core.protocol import new_result_id
-from ringback.simulator.collector.linking import CALLER_SIDE, caller_side_metadata, link_keys
 from ringback.simulator.collector.prepare import prepare_call
-from ringback.simulator.collector.store import IngestOutcome, NotFoundError, Store
+from ringback.simulator.store import IngestOutcome, NotFoundError, Store
+from ringback.simulator.store.linking import CALLER_SIDE, caller_side_metadata, link_keys
 
 DIALLED = "7f3a9c2e1b@10.0.0.5"
 

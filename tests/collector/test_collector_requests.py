@@ -13,7 +13,7 @@ import pytest
 from support.collector_calls import call_body, call_record
 from support.collector_server import RunningCollector, running_collector
 
-from ringback.simulator.collector.store import SCHEMA_VERSION
+from ringback.simulator.store import SCHEMA_VERSION
 
 
 async def _post(

@@ -16,7 +16,7 @@ from support.collector_calls import call_body
 
 from ringback.simulator.batch.conclude import wait_for_agent_sides
 from ringback.simulator.collector.prepare import prepare_call
-from ringback.simulator.collector.store import (
+from ringback.simulator.store import (
     SCHEMA_VERSION,
     NotFoundError,
     SchemaError,
@@ -24,8 +24,8 @@ from ringback.simulator.collector.store import (
     Store,
     database_url,
 )
-from ringback.simulator.collector.store.schema import metadata, schema_version
-from ringback.simulator.collector.store.types import utcnow
+from ringback.simulator.store.schema import metadata, schema_version
+from ringback.simulator.store.types import utcnow
 
 
 def _rows(conn: Connection, sql: str) -> list[tuple[object, ...]]:

@@ -14,8 +14,8 @@ from support.dialing import ENV, PASSWORD, SUPPORT_SUITE
 from support.livekit_twirp import DialScript, LiveKitStandIn
 from typer.testing import CliRunner
 
-from ringback.simulator.batch.commands import make_run_app, run_app
 from ringback.simulator.batch.sink import JsonlRunStore
+from ringback.simulator.cli.run import make_run_app, run_app
 
 FAST = ["--calls-per-second", "500", "--poll-interval", "0.005"]
 

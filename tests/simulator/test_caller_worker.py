@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from ringback.simulator.caller import build_server, entrypoint, serve
 from ringback.simulator.caller import worker as worker_module
-from ringback.simulator.caller.commands import worker_command
-from ringback.simulator.collector.linking import CALLER_SIDE, link_keys
+from ringback.simulator.cli.worker import worker_command
+from ringback.simulator.store.linking import CALLER_SIDE, link_keys
 
 
 def texts(body: dict[str, Any]) -> list[tuple[str, str]]:

@@ -12,9 +12,10 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from ringback.simulator.collector.store import Store
-from ringback.simulator.demo import bundled_suite, demo_command
+from ringback.simulator.cli.demo import demo_command
+from ringback.simulator.demo import bundled_suite
 from ringback.simulator.demo import run as demo_run
+from ringback.simulator.store import Store
 
 
 def demo_app() -> typer.Typer:

@@ -14,15 +14,15 @@ from support.collector_server import running_collector
 from support.text_runs import point_ringback_at, text_run
 from typer.testing import CliRunner
 
-from ringback.simulator.collector.store import Store
+from ringback.simulator.cli.report import report_command
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports import (
     FILE_NAMES,
     CallBodies,
     ReportFormat,
     load_run,
-    report_command,
 )
+from ringback.simulator.store import Store
 from ringback.simulator.suite import load_suite
 
 EVAL_SUITE = Path(__file__).parents[1] / "fixtures" / "evaluate" / "support_text_eval.yaml"

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from ringback.simulator.batch.conclude import wait_for_agent_sides
 from ringback.simulator.cli import app
 from ringback.simulator.collector.prepare import prepare_call
-from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate.stored import load_evaluation
+from ringback.simulator.store import Store
 
 SUITE = """\
 name: link-wait

@@ -15,9 +15,9 @@ from support.fake_llm import FakeLLM, Reply
 from test_caller_brief import TEXT_SUITE
 
 from ringback.simulator.batch.sink import MemorySink
-from ringback.simulator.collector.linking import AGENT_SIDE, CALLER_SIDE, LinkedBy, link_keys
 from ringback.simulator.dial.outcome import FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall, RunPlan, plan_run
+from ringback.simulator.store.linking import AGENT_SIDE, CALLER_SIDE, LinkedBy, link_keys
 from ringback.simulator.suite import Suite, load_suite
 from ringback.simulator.text import (
     TextBatchRunner,

@@ -14,7 +14,7 @@ from ringback.core.correlation.diagnosis.advice import (
     HOP_X_CID_CARRIES_FIX,
     HOP_X_CID_DIFFERS_FIX,
 )
-from ringback.simulator.collector.linking import (
+from ringback.simulator.store.linking import (
     canonical_result_id as collector_canonical_result_id,
 )
 from ringback.simulator.verify.checklist import Checklist

@@ -8,7 +8,7 @@ from typing import Any
 
 from ringback.core.contract import CallRecord
 from ringback.core.sample import sample_call
-from ringback.simulator.collector.linking import caller_side_metadata
+from ringback.simulator.store.linking import caller_side_metadata
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "collector"
 

@@ -21,7 +21,7 @@ import httpx
 from ringback.core.protocol import CALL_PATH
 from ringback.simulator.collector.server import bind, url_of, uvicorn_server
 from ringback.simulator.collector.settings import CollectorSettings
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 
 @dataclass

@@ -12,9 +12,9 @@ from typing import Any
 
 from livekit.agents import llm
 
-from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports import ReportFormat, load_run, write_reports
+from ringback.simulator.store import Store
 from ringback.simulator.suite.models import Suite
 
 DEFAULT_POLL_S = 0.5

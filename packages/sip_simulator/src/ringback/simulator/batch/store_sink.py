@@ -6,9 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from ringback.simulator.collector.store import Store
 from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, RunSummary
 from ringback.simulator.plan import PlannedCall, RunPlan
+from ringback.simulator.store import Store
 
 from .sink import JsonlRunStore, ResultSink
 

@@ -4,7 +4,7 @@
   variables, models), and its persona prompt.
 - `SimulatedCaller`: the `Agent` with a `hang_up` tool; scripted turns through `ScriptedTurns`.
 - `start_caller` / `entrypoint` / `build_server` / `serve`: the worker (`ringback-sim worker`,
-  `commands.worker_command`).
+  command in `ringback.simulator.cli.worker`).
 
 Names are imported lazily so that importing the package does not load LiveKit Agents.
 """

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ringback.core.errors import RingbackError
-from ringback.simulator.collector.linking import caller_side_metadata
+from ringback.simulator.store.linking import caller_side_metadata
 
 CALLER_CALL_ID_SUFFIX = "-caller"
 

@@ -1,13 +1,12 @@
-"""The collector: a self-hosted Create Call API (`ringback-sim serve`) and its store.
+"""The collector: a self-hosted Create Call API (`ringback-sim serve`) and its pages.
 
 - `create_app` / `server.serve`: the ASGI app and the uvicorn runner.
-- `Store`: calls, API keys, simulation runs and results (SQLite by default, PostgreSQL by URL);
-  the simulator registers runs and results here and reads linked calls back.
-- `linking`: how a call finds its result; `CALLER_SIDE` / `caller_side_metadata` mark the
-  simulator's own side of a call.
-- `normalise`: how the published clients' variant shapes map onto the canonical call.
+- `prepare_call`: from a request body to a call the store accepts (`normalise` maps the
+  published clients' variant shapes onto the canonical call).
+- `CollectorSettings`: host, port, database and limits of `ringback-sim serve`.
 
-Names are imported lazily, so `ringback-sim --help` does not load the web stack.
+Everything it keeps goes through `ringback.simulator.store`. Names are imported lazily, so
+`ringback-sim --help` does not load the web stack.
 """
 
 from __future__ import annotations
@@ -17,47 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .app import create_app
-    from .linking import (
-        AGENT_SIDE,
-        CALLER_SIDE,
-        SIDE_KEY,
-        SIMULATION_KEY,
-        LinkedBy,
-        caller_side_metadata,
-    )
-    from .prepare import BodyError, PreparedCall, prepare_call
+    from .prepare import BodyError, prepare_call
     from .settings import CollectorSettings
-    from .store import Store
 
 _EXPORTS = {
     "create_app": "app",
-    "AGENT_SIDE": "linking",
-    "CALLER_SIDE": "linking",
-    "SIDE_KEY": "linking",
-    "SIMULATION_KEY": "linking",
-    "LinkedBy": "linking",
-    "caller_side_metadata": "linking",
     "BodyError": "prepare",
-    "PreparedCall": "prepare",
     "prepare_call": "prepare",
     "CollectorSettings": "settings",
-    "Store": "store",
 }
 
-__all__ = [
-    "AGENT_SIDE",
-    "CALLER_SIDE",
-    "SIDE_KEY",
-    "SIMULATION_KEY",
-    "BodyError",
-    "CollectorSettings",
-    "LinkedBy",
-    "PreparedCall",
-    "Store",
-    "caller_side_metadata",
-    "create_app",
-    "prepare_call",
-]
+__all__ = ["BodyError", "CollectorSettings", "create_app", "prepare_call"]
 
 
 def __getattr__(name: str) -> Any:

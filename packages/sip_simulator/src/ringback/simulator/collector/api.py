@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
 
 from ringback.core.protocol import CALL_PATH
+from ringback.simulator.store import KeyRevokedError, PreparedCall, Store
 
 from .auth import Authenticator, Principal, authorize, revoked
 from .errors import ApiError
 from .limits import read_body
-from .prepare import BodyError, FieldError, PreparedCall, prepare_call, summary
+from .prepare import BodyError, FieldError, prepare_call, summary
 from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
-from .store import KeyRevokedError, Store
 
 CALLS_ENDPOINT = "/api/v1/calls"
 MAX_AGENT_ID_CHARS = 256

@@ -10,12 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from ringback.simulator.store import Store
+
 from .api import CollectorState, router
 from .auth import Authenticator
 from .errors import ApiError
 from .requestlog import RequestLogMiddleware
 from .settings import CollectorSettings
-from .store import Store
 from .web import router as pages_router
 
 logger = logging.getLogger("ringback.collector")

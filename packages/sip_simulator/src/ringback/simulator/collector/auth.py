@@ -12,10 +12,11 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .api_key_format import hash_key
+from ringback.simulator.store import KeyInfo, Store
+from ringback.simulator.store.api_key_format import hash_key
+
 from .errors import ApiError
 from .settings import is_loopback
-from .store import KeyInfo, Store
 
 _CREATE_HINT = "create one with `ringback-sim keys create --workspace N`"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="ringback"'}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -11,8 +10,9 @@ from pydantic import ValidationError
 
 from ringback.core.contract import CallRecord
 from ringback.core.errors import RingbackError
+from ringback.simulator.store.incoming import PreparedCall
+from ringback.simulator.store.linking import link_keys
 
-from .linking import LinkKeys, link_keys
 from .normalise import normalise
 
 _MAX_SHOWN = 80
@@ -55,22 +55,6 @@ def summary(errors: list[FieldError]) -> str:
     shown = "; ".join(str(e) for e in errors[:10])
     more = f"; and {len(errors) - 10} more" if len(errors) > 10 else ""
     return f"{head}: {shown}{more}"
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedCall:
-    """A validated call in canonical form, with what linking needs."""
-
-    record: CallRecord
-    canonical: str
-    """The normalised call as compact JSON (the model's field order): what is stored."""
-    notes: tuple[str, ...]
-    """What the normaliser changed (empty for a body already in the canonical shape)."""
-    links: LinkKeys
-
-    def sha256(self) -> str:
-        """The hex SHA-256 of `canonical`."""
-        return hashlib.sha256(self.canonical.encode("utf-8")).hexdigest()
 
 
 def prepare_call(raw: bytes | str | dict[str, Any]) -> PreparedCall:

@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
-from .api_key_format import export_lines
+from ringback.simulator.store import Store
+from ringback.simulator.store.api_key_format import export_lines
+
 from .app import create_app
 from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
-from .store import Store
 
 FIRST_RUN_KEY_NAME = "first-run"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
-from pathlib import Path
 
-from platformdirs import user_data_path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ringback.simulator.store.location import default_database_url
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7450
@@ -15,15 +15,6 @@ DEFAULT_PORT = 7450
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
 """A one-hour call is ~0.5 MB; 8 MiB leaves room for large tool payloads."""
 DEFAULT_WORKSPACE_ID = 1
-
-
-def default_database_path() -> Path:
-    """The SQLite file used when no database URL is given."""
-    return user_data_path("ringback") / "collector.sqlite3"
-
-
-def default_database_url() -> str:
-    return f"sqlite:///{default_database_path()}"
 
 
 def is_loopback(host: str) -> bool:

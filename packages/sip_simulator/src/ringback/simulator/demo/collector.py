@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ringback.simulator.collector.server import bind, url_of, uvicorn_server
 from ringback.simulator.collector.settings import CollectorSettings
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 WORKSPACE_ID = 1
 DB_NAME = "collector.sqlite3"

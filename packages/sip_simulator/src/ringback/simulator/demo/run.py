@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ringback.simulator.batch.store_sink import CollectorRunStore
-from ringback.simulator.collector.store import Store
 from ringback.simulator.dial.outcome import RunSummary
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.plan import plan_run
 from ringback.simulator.reports import load_run, write_reports
+from ringback.simulator.store import Store
 from ringback.simulator.suite import parse_suite
 from ringback.simulator.suite.models import Suite
 from ringback.simulator.text import TextBatchRunner, TextCallSettings

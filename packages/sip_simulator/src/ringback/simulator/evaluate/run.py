@@ -8,7 +8,7 @@ from typing import Any
 
 from livekit.agents import llm
 
-from ringback.simulator.collector.store import ResultWithCalls, Store
+from ringback.simulator.store import ResultWithCalls, Store
 from ringback.simulator.suite.models import Suite
 
 from . import body as B

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 from .models import EXPECTATIONS_KIND, RunEvaluation
 

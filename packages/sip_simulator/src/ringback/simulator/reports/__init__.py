@@ -2,11 +2,9 @@
 
 - `write_reports(evaluation, bodies, out_dir, formats)`: render into a folder;
 - `report_run(database_url, workspace_id, run_id, suite, out_dir)`: from the collector's store;
-- `report_command`: the `ringback-sim report RUN_ID` command.
 """
 
 from .collect import UnknownRunError, call_bodies, load_run, report_run
-from .command import report_command
 from .models import FILE_NAMES, CallBodies, ReportFormat, TimelineEvent, timeline
 from .writer import ALL_FORMATS, render, write_reports
 
@@ -20,7 +18,6 @@ __all__ = [
     "call_bodies",
     "load_run",
     "render",
-    "report_command",
     "report_run",
     "timeline",
     "write_reports",

@@ -9,9 +9,9 @@ from typing import Any
 from livekit.agents import llm
 
 from ringback.core.errors import RingbackError
-from ringback.simulator.collector.store import Store
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
 from ringback.simulator.evaluate.stored import save_evaluation
+from ringback.simulator.store import Store
 from ringback.simulator.suite.models import Suite
 
 from .models import CallBodies, ReportFormat

@@ -26,9 +26,9 @@ from ringback.core.contract import DisconnectionReason
 from ringback.simulator.caller.agent import SimulatedCaller
 from ringback.simulator.caller.brief import CallerBrief, CallerBriefError
 from ringback.simulator.caller.worker import DEFAULT_AGENT_NAME
-from ringback.simulator.collector.linking import AGENT_SIDE, SIDE_KEY, SIMULATION_KEY
 from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall
+from ringback.simulator.store.linking import AGENT_SIDE, SIDE_KEY, SIMULATION_KEY
 
 from .agent_ref import AgentFactory, agent_label
 from .conversation import Ending, converse

@@ -1,13 +1,12 @@
 """`ringback-sim verify`: LiveKit credentials, the outbound trunk, one short call answered,
 the call synced back to the collector, and its SIP Call-ID and X- headers intact, each with a
 pass/fail line and a fix; `--transport text` runs the same checks in-process against a LiveKit
-`Agent`. See docs/verify.md.
+`Agent`. See docs/verify.md; the command is `ringback.simulator.cli.verify`.
 
 The flows are `verify.sip.verify_sip` and `verify.text.verify_text` (imported lazily: the text
 transport loads LiveKit Agents).
 """
 
-from .command import verify_command
 from .models import Shape, Step, StepId, StepStatus, SyncedCall, SyncedCallProblem, VerifyReport
 
 __all__ = [
@@ -18,5 +17,4 @@ __all__ = [
     "SyncedCall",
     "SyncedCallProblem",
     "VerifyReport",
-    "verify_command",
 ]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ringback.core.secrets import masked
-from ringback.simulator.collector.store import Store
+from ringback.simulator.store import Store
 
 from .models import VerifyReport
 from .target import VerifyTarget

@@ -110,8 +110,8 @@ async def open_collector() -> Collector:
 
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
-    from ringback.simulator.collector.store import Store, database_url
-    from ringback.simulator.collector.store.engine import describe, is_sqlite, sqlite_path
+    from ringback.simulator.store import Store, database_url
+    from ringback.simulator.store.engine import describe, is_sqlite, sqlite_path
 
     url = database_url(CollectorSettings().database_url)
     if is_sqlite(url):

@@ -10,8 +10,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ringback.simulator.collector.store import Store, StoredCall
 from ringback.simulator.plan import PlannedCall
+from ringback.simulator.store import Store, StoredCall
 
 MAX_CANDIDATES = 50
 """Unlinked calls looked at when nothing links (newest first)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ringback.core.secrets import masked
-from ringback.simulator.collector.store import StoredCall
+from ringback.simulator.store import StoredCall
 
 from .checklist import Checklist
 from .diagnosis import Expected, diagnose

@@ -17,9 +17,9 @@ from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports.format import percent
 from ringback.simulator.reports.html import document, render_html, timeline_section
 from ringback.simulator.reports.models import CallBodies, timeline
+from ringback.simulator.store import CallSummary, ResultWithCalls, RunInfo, StoredCall
+from ringback.simulator.store.linking import CALLER_SIDE
 
-from ..linking import CALLER_SIDE
-from ..store import CallSummary, ResultWithCalls, RunInfo, StoredCall
 from .session import Viewer
 
 TITLE = "Ringback collector"

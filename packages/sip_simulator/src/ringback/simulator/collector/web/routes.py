@@ -12,9 +12,9 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 
 from ringback.simulator.evaluate.stored import load_evaluation
+from ringback.simulator.store.linking import AGENT_SIDE
 
 from ..api import CollectorState
-from ..linking import AGENT_SIDE
 from . import pages
 from .responses import PageError, html, redirect
 from .session import (

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, and_, insert, select, update
 from ringback.core.errors import RingbackError
 from ringback.core.protocol import canonical_result_id
 
-from ..linking import CALLER_SIDE, require_result_id
 from .calls import calls_for_result, calls_for_results
+from .linking import CALLER_SIDE, require_result_id
 from .links import link_waiting_calls, lock_link_keys
 from .schema import calls, evaluations, results, runs
 from .types import utcnow

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection, bindparam, or_, select, update
 
-from ..linking import LinkedBy, LinkKeys
+from .linking import LinkedBy, LinkKeys
 from .schema import calls, results
 from .types import utcnow
 

@@ -9,7 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .settings import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, default_database_path
+from ringback.simulator.collector.settings import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT
+from ringback.simulator.store.location import default_database_path
 
 DatabaseUrl = Annotated[
     str | None,
@@ -66,8 +67,8 @@ def serve(
     once with the `export RINGBACK_API_KEY=...` line. Stop with Ctrl-C or SIGTERM: requests in
     flight finish first.
     """
-    from .server import serve as run_server
-    from .settings import CollectorSettings
+    from ringback.simulator.collector.server import serve as run_server
+    from ringback.simulator.collector.settings import CollectorSettings
 
     overrides: dict[str, Any] = {
         "host": host,
@@ -109,7 +110,7 @@ def keys_create(
     if as_json:
         typer.echo(json.dumps({**new.info.model_dump(mode="json"), "key": new.key}))
         return
-    from .api_key_format import export_lines
+    from ringback.simulator.store.api_key_format import export_lines
 
     label = f" ({new.info.name})" if new.info.name else ""
     typer.echo(
@@ -164,7 +165,7 @@ def keys_revoke(
 
 def _run(action: Any, database_url: str | None) -> Any:
     """Open the store, run `action(store)`, close it; schema problems end the command."""
-    from .store import SchemaError, Store
+    from ringback.simulator.store import SchemaError, Store
 
     async def main() -> Any:
         async with await Store.open(database_url) as store:

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..linking import AGENT_SIDE
+from .linking import AGENT_SIDE
 
 
 class _View(BaseModel):

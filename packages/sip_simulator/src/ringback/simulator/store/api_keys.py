@@ -8,7 +8,7 @@ from sqlalchemy import Connection, bindparam, func, insert, select, update
 
 from ringback.core.errors import RingbackError
 
-from ..api_key_format import generate_key, hash_key
+from .api_key_format import generate_key, hash_key
 from .schema import api_keys
 from .types import utcnow
 from .views import KeyInfo, NewKey

@@ -19,12 +19,11 @@ import typer
 from rich.console import Console
 
 from ringback.simulator.suite.models import Transport
-
-from .target import PASSWORD_ENV
+from ringback.simulator.verify.target import PASSWORD_ENV
 
 if TYPE_CHECKING:
-    from .context import Collector
-    from .models import VerifyReport
+    from ringback.simulator.verify.context import Collector
+    from ringback.simulator.verify.models import VerifyReport
 
     Flow = Callable[[Collector], Awaitable[VerifyReport]]
 
@@ -149,21 +148,21 @@ def verify_command(
     """Verify an agent end to end: LiveKit credentials, the outbound trunk, one short call
     answered, the call synced back to the collector, and its SIP Call-ID and X- headers intact.
     Each failure says what to change."""
-    from .checklist import Checklist
-    from .inputs import (
+    from ringback.simulator.verify.checklist import Checklist
+    from ringback.simulator.verify.inputs import (
         EndpointOptions,
         check_transport_options,
         delivery_keys,
         livekit_connection,
         load_suite_file,
     )
-    from .render import redact, redact_steps, render, step_lines
-    from .sip import STEPS as SIP_STEPS
-    from .sip import SipOptions, verify_sip
-    from .sync_steps import SyncSettings
-    from .target import VerifyConfigError, verify_target
-    from .text import STEPS as TEXT_STEPS
-    from .text import TextOptions, verify_text
+    from ringback.simulator.verify.render import redact, redact_steps, render, step_lines
+    from ringback.simulator.verify.sip import STEPS as SIP_STEPS
+    from ringback.simulator.verify.sip import SipOptions, verify_sip
+    from ringback.simulator.verify.sync_steps import SyncSettings
+    from ringback.simulator.verify.target import VerifyConfigError, verify_target
+    from ringback.simulator.verify.text import STEPS as TEXT_STEPS
+    from ringback.simulator.verify.text import TextOptions, verify_text
 
     out, err = Console(), Console(stderr=True)
     text = transport is TransportKind.TEXT
@@ -232,7 +231,7 @@ def verify_command(
 
 
 async def _with_collector(flow: Flow) -> VerifyReport:
-    from .inputs import open_collector
+    from ringback.simulator.verify.inputs import open_collector
 
     collector = await open_collector()
     try:

@@ -9,11 +9,17 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 
-from ..prepare import PreparedCall
-from ..settings import default_database_url
 from . import api_keys, calls, simulation
 from .backends import Backend, ServerBackend, SQLiteBackend, Work
-from .engine import create_server_engine, create_sqlite_engine, database_url, describe, is_sqlite
+from .engine import (
+    create_server_engine,
+    create_sqlite_engine,
+    database_url,
+    describe,
+    is_sqlite,
+)
+from .incoming import PreparedCall
+from .location import default_database_url
 from .migrate import prepare_schema
 from .views import (
     CallSummary,

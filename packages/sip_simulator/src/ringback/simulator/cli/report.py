@@ -9,10 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ringback.simulator.reports.format import percent
+from ringback.simulator.reports.models import ReportFormat
 from ringback.simulator.suite.models import Suite
-
-from .format import percent
-from .models import ReportFormat
 
 if TYPE_CHECKING:
     from ringback.simulator.evaluate import RunEvaluation
@@ -60,8 +59,7 @@ def report_command(
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
-
-    from .collect import UnknownRunError, report_run
+    from ringback.simulator.reports.collect import UnknownRunError, report_run
 
     out_console, err = Console(), Console(stderr=True)
     suite = _load(suite_file, err)

@@ -23,7 +23,7 @@ def _say(console: Console, text: str) -> None:
 
 
 def _agent_name(agent_name: str | None, suite_file: Path | None, err: Console) -> str:
-    from .worker import DEFAULT_AGENT_NAME
+    from ringback.simulator.caller.worker import DEFAULT_AGENT_NAME
 
     if agent_name:
         return agent_name
@@ -75,7 +75,7 @@ def worker_command(
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    from .worker import build_server, serve
+    from ringback.simulator.caller.worker import build_server, serve
 
     server = build_server(agent_name=name)
     _say(err, f"simulated-caller worker {name!r}: waiting for calls (Ctrl-C to stop)")

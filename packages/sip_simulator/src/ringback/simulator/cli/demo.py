@@ -52,14 +52,13 @@ def demo_command(
     against a demo LiveKit agent with the Ringback plugin (in text transport offline, or over
     real SIP), an offline Pipecat call with the Ringback observer, then the linked run
     evaluated and reported."""
-    from .render import render_demo
-    from .run import run_demo
+    from ringback.simulator.demo.render import render_demo
+    from ringback.simulator.demo.run import run_demo
 
     target = None
     if transport is DemoTransport.SIP:
+        from ringback.simulator.demo.sip import SipDemoConfigError, SipDemoTarget
         from ringback.simulator.dial.connection import LiveKitConfigError
-
-        from .sip import SipDemoConfigError, SipDemoTarget
 
         try:
             target = SipDemoTarget.from_env(sip_address)
@@ -99,11 +98,10 @@ def demo_command(
 def _sip_setup_error(exc: BaseException) -> bool:
     """A LiveKit server, key or SIP setup the demo could not use (said in words, no
     traceback)."""
+    from ringback.simulator.demo.sip import SipDemoError
+    from ringback.simulator.demo.workers import WorkerStartError
     from ringback.simulator.dial.connection import LiveKitAccessError
     from ringback.simulator.dial.trunks import TrunkError
-
-    from .sip import SipDemoError
-    from .workers import WorkerStartError
 
     return isinstance(exc, LiveKitAccessError | TrunkError | SipDemoError | WorkerStartError)
 

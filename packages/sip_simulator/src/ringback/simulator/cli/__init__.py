@@ -1,4 +1,5 @@
-"""`ringback-sim`: the simulator's command line.
+"""`ringback-sim`: the simulator's command line, and all of it: each command's module here
+parses options, prints, and maps errors to exit codes; the work is in the other subpackages.
 
 Commands are registered in one place, `register_commands`; the simulator adds its own
 (`run`, `worker`, `report`, ...) there. Heavy imports happen inside the commands.
@@ -19,13 +20,14 @@ app = typer.Typer(
 
 def register_commands(target: typer.Typer) -> None:
     """Attach every `ringback-sim` command and sub-app to `target`."""
-    from .batch.commands import make_run_app
-    from .batch.store_sink import CollectorRunStore
-    from .caller.commands import worker_command
-    from .collector.commands import keys_app, serve
+    from ringback.simulator.batch.store_sink import CollectorRunStore
+
+    from .collector import keys_app, serve
     from .demo import demo_command
-    from .reports import report_command
+    from .report import report_command
+    from .run import make_run_app
     from .verify import verify_command
+    from .worker import worker_command
 
     target.command("serve")(serve)
     target.add_typer(keys_app, name="keys")
@@ -42,6 +44,3 @@ register_commands(app)
 def main() -> None:
     app()
 
-
-if __name__ == "__main__":
-    main()

@@ -6,8 +6,8 @@ import json
 
 from sqlalchemy import Connection, Select, bindparam, func, insert, select
 
-from ..prepare import PreparedCall
 from .api_keys import check_active
+from .incoming import PreparedCall
 from .links import find_result_for, lock_link_keys
 from .schema import calls
 from .types import utcnow

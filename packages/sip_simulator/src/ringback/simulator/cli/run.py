@@ -22,6 +22,11 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 import typer
 from rich.console import Console
 
+from ringback.simulator.batch.dryrun import dry_run_calls, render_dry_run
+from ringback.simulator.batch.progress import Progress, progress_for
+from ringback.simulator.batch.resume import remaining_calls
+from ringback.simulator.batch.runner import BatchRunner
+from ringback.simulator.batch.sink import JsonlRunStore, ResultSink
 from ringback.simulator.dial.connection import (
     LiveKitAccessError,
     LiveKitConfigError,
@@ -33,16 +38,9 @@ from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
 from ringback.simulator.suite import SuiteError, load_suite
 from ringback.simulator.suite.models import Suite
 
-from .dryrun import dry_run_calls, render_dry_run
-from .progress import Progress, progress_for
-from .resume import remaining_calls
-from .runner import BatchRunner
-from .sink import JsonlRunStore, ResultSink
-
 if TYPE_CHECKING:
+    from ringback.simulator.batch.conclude import Conclusion
     from ringback.simulator.text import AgentFactory
-
-    from .conclude import Conclusion
 
 DEFAULT_RESULTS_DIR = Path(".ringback/runs")
 EXIT_CALLS_FAILED = 1
@@ -462,9 +460,8 @@ async def _conclude(
     report_dir: Path,
     out: Console,
 ) -> Conclusion:
+    from ringback.simulator.batch.conclude import conclude_run
     from ringback.simulator.evaluate.judge_llm import suite_judge
-
-    from .conclude import conclude_run
 
     told = False
 

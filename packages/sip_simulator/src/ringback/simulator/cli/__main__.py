@@ -1,0 +1,5 @@
+"""`python -m ringback.simulator.cli` is `ringback-sim`."""
+
+from . import main
+
+main()

@@ -1,0 +1,111 @@
+"""The one store of calls, API keys, simulation runs, results and evaluations.
+
+SQLAlchemy 2 (async) on SQLite by default, PostgreSQL by URL. The collector's ingest, linking,
+the batch runner, evaluation, reports, `verify` and the pages all go through `Store`; no other
+module touches its tables. Names are imported lazily: the CLI's help loads no database code.
+
+- `Store`: open it once (`await Store.open(url)`), share it; every method is one transaction.
+- `PreparedCall`: what `Store.ingest_call` accepts (the collector's `prepare_call` makes one).
+- `linking`: how a call finds its result (`LinkedBy`), and which side of the call it is
+  (`caller_side_metadata` marks the simulator's own recording).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api_keys import KeyRevokedError
+    from .engine import database_url
+    from .incoming import PreparedCall
+    from .linking import (
+        AGENT_SIDE,
+        CALLER_SIDE,
+        SIDE_KEY,
+        SIMULATION_KEY,
+        LinkedBy,
+        LinkKeys,
+        caller_side_metadata,
+    )
+    from .location import default_database_path, default_database_url
+    from .migrate import SchemaError, SchemaTooNewError
+    from .schema import SCHEMA_VERSION
+    from .simulation import NotFoundError
+    from .store import Store
+    from .views import (
+        CallSummary,
+        EvaluationSummary,
+        IngestOutcome,
+        KeyInfo,
+        NewKey,
+        ResultInfo,
+        ResultWithCalls,
+        RunInfo,
+        StoredCall,
+    )
+
+_EXPORTS = {
+    "KeyRevokedError": "api_keys",
+    "database_url": "engine",
+    "default_database_path": "location",
+    "default_database_url": "location",
+    "PreparedCall": "incoming",
+    "AGENT_SIDE": "linking",
+    "CALLER_SIDE": "linking",
+    "SIDE_KEY": "linking",
+    "SIMULATION_KEY": "linking",
+    "LinkedBy": "linking",
+    "LinkKeys": "linking",
+    "caller_side_metadata": "linking",
+    "SchemaError": "migrate",
+    "SchemaTooNewError": "migrate",
+    "SCHEMA_VERSION": "schema",
+    "NotFoundError": "simulation",
+    "Store": "store",
+    "CallSummary": "views",
+    "EvaluationSummary": "views",
+    "IngestOutcome": "views",
+    "KeyInfo": "views",
+    "NewKey": "views",
+    "ResultInfo": "views",
+    "ResultWithCalls": "views",
+    "RunInfo": "views",
+    "StoredCall": "views",
+}
+
+__all__ = [
+    "AGENT_SIDE",
+    "CALLER_SIDE",
+    "SCHEMA_VERSION",
+    "SIDE_KEY",
+    "SIMULATION_KEY",
+    "CallSummary",
+    "EvaluationSummary",
+    "IngestOutcome",
+    "KeyInfo",
+    "KeyRevokedError",
+    "LinkKeys",
+    "LinkedBy",
+    "NewKey",
+    "NotFoundError",
+    "PreparedCall",
+    "ResultInfo",
+    "ResultWithCalls",
+    "RunInfo",
+    "SchemaError",
+    "SchemaTooNewError",
+    "Store",
+    "StoredCall",
+    "caller_side_metadata",
+    "database_url",
+    "default_database_path",
+    "default_database_url",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
