@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support.livekit_twirp import API_KEY, API_SECRET  # noqa: E402
 
 from ringback.simulator.batch import BatchRunner  # noqa: E402
-from ringback.simulator.dial import LiveKitConnection  # noqa: E402
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, RunSummary  # noqa: E402
+from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, RunSummary  # noqa: E402
+from ringback.simulator.dial import LiveKitConnection, SipTransport  # noqa: E402
 from ringback.simulator.plan import PlannedCall, RunPlan, plan_run  # noqa: E402
 from ringback.simulator.suite import Suite  # noqa: E402
 
@@ -119,12 +119,10 @@ async def one_batch(
     async with connection.open(concurrency=concurrency) as lkapi:
         runner = BatchRunner(
             the_suite,
-            lkapi,
+            SipTransport(lkapi, fingerprint_key=API_SECRET, poll_interval_s=poll_interval),
             sink=sink,
-            fingerprint_key=API_SECRET,
             concurrency=concurrency,
             calls_per_second=rate,
-            poll_interval_s=poll_interval,
         )
         started = time.perf_counter()
         summary = await asyncio.wait_for(runner.run(plan), TIMEOUT_S)

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from ringback.simulator.batch.outcome import OutcomeStatus
 from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.run import bundled_suite_text
@@ -40,7 +41,6 @@ from ringback.simulator.demo.sip import (
     sip_suite_text,
 )
 from ringback.simulator.dial.inbound import InboundManager
-from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.suite.models import Suite
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

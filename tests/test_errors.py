@@ -23,7 +23,8 @@ def modules() -> list[str]:
     for package in PACKAGES:
         module = importlib.import_module(package)
         names.append(package)
-        names += [m.name for m in pkgutil.walk_packages(module.__path__, package + ".")]
+        walked = pkgutil.walk_packages(module.__path__, package + ".")
+        names += [m.name for m in walked if not m.name.endswith(".__main__")]  # entry scripts
     return names
 
 

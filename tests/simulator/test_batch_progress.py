@@ -8,7 +8,7 @@ from rich.console import Console
 from support.dialing import run_batch, simple_suite
 from support.livekit_twirp import DialScript, LiveKitStandIn
 
-from ringback.simulator.batch import LiveProgress, PlainProgress, progress_for
+from ringback.simulator.cli.progress import LiveProgress, PlainProgress, progress_for
 
 
 def test_a_terminal_gets_the_live_panel_and_a_pipe_plain_lines() -> None:

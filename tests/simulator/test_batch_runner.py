@@ -18,10 +18,11 @@ from support.livekit_twirp import DialScript, LiveKitStandIn
 from ringback.simulator.batch import (
     BatchRunner,
     MemorySink,
-    PlainProgress,
     remaining_calls,
 )
-from ringback.simulator.dial import CallOutcome, FailureKind, LiveKitAccessError, OutcomeStatus
+from ringback.simulator.batch.outcome import CallOutcome, FailureKind, OutcomeStatus
+from ringback.simulator.cli.progress import PlainProgress
+from ringback.simulator.dial import LiveKitAccessError, SipTransport
 from ringback.simulator.plan import HeaderPlanError, plan_run
 from ringback.simulator.suite import Suite
 
@@ -44,11 +45,9 @@ def quick_or_long(req: ps.CreateSIPParticipantRequest, attempt: int) -> DialScri
 def runner(lk: api.LiveKitAPI, suite: Suite, sink: MemorySink, **options: object) -> BatchRunner:
     return BatchRunner(
         suite,
-        lk,
+        SipTransport(lk, fingerprint_key="k", poll_interval_s=0.002),
         sink=sink,
-        fingerprint_key="k",
         calls_per_second=1000,
-        poll_interval_s=0.002,
         **options,  # type: ignore[arg-type]
     )
 

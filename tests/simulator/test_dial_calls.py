@@ -14,7 +14,8 @@ from livekit.protocol import sip as ps
 from support.dialing import PASSWORD, run_batch, simple_suite, support_suite
 from support.livekit_twirp import SIP_HOST, DialScript, LiveKitStandIn
 
-from ringback.simulator.dial import Dialer, DialSettings, FailureKind, OutcomeStatus, TrunkManager
+from ringback.simulator.batch.outcome import FailureKind, OutcomeStatus
+from ringback.simulator.dial import Dialer, DialSettings, TrunkManager
 from ringback.simulator.plan import plan_run
 
 TRUNK_METHODS = {"CreateSIPOutboundTrunk", "UpdateSIPOutboundTrunk"}

@@ -8,7 +8,8 @@ import aiohttp
 import pytest
 from livekit import api
 
-from ringback.simulator.dial import FailureKind, dial_failure_for, kind_of_sip_status
+from ringback.simulator.batch.outcome import FailureKind
+from ringback.simulator.dial import dial_failure_for, kind_of_sip_status
 
 
 @pytest.mark.parametrize(

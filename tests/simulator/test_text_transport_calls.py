@@ -14,14 +14,15 @@ from support.create_call_server import CreateCallServer
 from support.fake_llm import FakeLLM, Reply
 from test_caller_brief import TEXT_SUITE
 
+from ringback.simulator.batch import BatchRunner
+from ringback.simulator.batch.outcome import FailureKind, OutcomeStatus
 from ringback.simulator.batch.sink import MemorySink
-from ringback.simulator.dial.outcome import FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall, RunPlan, plan_run
 from ringback.simulator.store.linking import AGENT_SIDE, CALLER_SIDE, LinkedBy, link_keys
 from ringback.simulator.suite import Suite, load_suite
 from ringback.simulator.text import (
-    TextBatchRunner,
     TextCallSettings,
+    TextTransport,
     load_agent,
     run_text_call,
     synthetic_call_id,
@@ -72,7 +73,9 @@ async def test_every_call_syncs_both_sides_with_the_linking_data(
 ) -> None:
     plan = plan_run(suite())
     sink = MemorySink()
-    runner = TextBatchRunner(suite(), settings(create_call_server, outbox_dir), sink=sink)
+    runner = BatchRunner(
+        suite(), TextTransport(settings(create_call_server, outbox_dir)), sink=sink
+    )
     summary = await runner.run(plan)
 
     assert (summary.run_id, summary.planned, summary.completed) == (plan.run_id, 2, 2)
@@ -123,9 +126,9 @@ async def test_the_transcripts_and_who_hung_up(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:
     plan = plan_run(suite())
-    await TextBatchRunner(suite(), settings(create_call_server, outbox_dir), sink=MemorySink()).run(
-        plan
-    )
+    await BatchRunner(
+        suite(), TextTransport(settings(create_call_server, outbox_dir)), sink=MemorySink()
+    ).run(plan)
     stored = sides(create_call_server)
     order = next(c for c in plan.calls if c.scenario_id == "order-status")
     agent = stored[(order.result_id, AGENT_SIDE)]
@@ -278,8 +281,10 @@ async def test_stopping_hangs_up_the_active_calls(
     def chatty(call: PlannedCall) -> FakeLLM:
         return FakeLLM(respond=lambda ctx: Reply(text="Tell me more."))
 
-    runner = TextBatchRunner(
-        suite(), settings(create_call_server, outbox_dir, caller_llm=chatty), sink=sink
+    runner = BatchRunner(
+        suite(),
+        TextTransport(settings(create_call_server, outbox_dir, caller_llm=chatty)),
+        sink=sink,
     )
     running = asyncio.ensure_future(
         runner.run(RunPlan(run_id=plan.run_id, suite=plan.suite, calls=calls))
@@ -313,8 +318,8 @@ async def test_the_concurrency_limit_holds(
             await super().call_finished(call, outcome)
 
     sink = Counting()
-    runner = TextBatchRunner(
-        suite(), settings(create_call_server, outbox_dir), sink=sink, concurrency=1
+    runner = BatchRunner(
+        suite(), TextTransport(settings(create_call_server, outbox_dir)), sink=sink, concurrency=1
     )
     summary = await runner.run(plan)
     assert summary.completed == 2

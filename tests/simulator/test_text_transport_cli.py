@@ -12,9 +12,9 @@ from support.create_call_server import CreateCallServer
 from test_caller_brief import TEXT_SUITE
 from typer.testing import CliRunner
 
+from ringback.simulator.batch.outcome import OutcomeStatus
 from ringback.simulator.batch.sink import read_outcomes
 from ringback.simulator.cli.run import run_app
-from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.text import synthetic_call_id
 
 

@@ -19,10 +19,10 @@ from livekit.protocol import sip as proto_sip
 from pydantic import SecretStr
 from support.livekit_stack import SipLoop, Stack, own_line, run_sip_loop, sip_suite
 
+from ringback.simulator.batch.outcome import OutcomeStatus
 from ringback.simulator.demo.voice_agent import voice_entrypoint
 from ringback.simulator.demo.workers import in_process_options
 from ringback.simulator.dial.inbound import InboundManager
-from ringback.simulator.dial.outcome import OutcomeStatus
 from ringback.simulator.dial.trunks import endpoint_key, managed_endpoint
 
 HELLO_ONLY = [

@@ -10,7 +10,7 @@ from pydantic import SecretStr
 from support.dialing import run_batch
 from support.livekit_stack import Stack, unique
 
-from ringback.simulator.dial import CallOutcome, FailureKind, OutcomeStatus
+from ringback.simulator.batch.outcome import CallOutcome, FailureKind, OutcomeStatus
 from ringback.simulator.dial.inbound import AgentLine, InboundManager
 from ringback.simulator.suite import Suite
 

@@ -16,8 +16,8 @@ import pytest
 from support.livekit_stack import Sides, SipLoop, Stack, own_line, run_sip_loop, sip_suite
 
 from ringback.livekit.voices import OfflineTTS
-from ringback.simulator.batch.dryrun import dry_run_calls
-from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
+from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus
+from ringback.simulator.dial.dryrun import dry_run_calls
 
 
 class LoopRun:

@@ -28,14 +28,15 @@ from support.livekit_stack import Stack, unique
 from ringback.core.delivery import SubmitResult
 from ringback.livekit.voices import OfflineTTS
 from ringback.simulator.batch.conclude import Conclusion, conclude_run
-from ringback.simulator.batch.dryrun import dry_run_calls
+from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.caller import build_server
 from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.workers import in_process_options, running_worker
-from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
+from ringback.simulator.dial import SipTransport
+from ringback.simulator.dial.dryrun import dry_run_calls
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 
@@ -200,10 +201,8 @@ async def run_call(
                 dialled = time.monotonic()
                 runner = BatchRunner(
                     suite,
-                    lkapi,
+                    SipTransport(lkapi, fingerprint_key=stack.api_secret, poll_interval_s=0.2),
                     sink=store.sink(plan.run_id),
-                    fingerprint_key=stack.api_secret,
-                    poll_interval_s=0.2,
                 )
                 await runner.run(plan)
                 (outcome,) = store.previous(plan.run_id)

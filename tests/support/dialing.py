@@ -10,7 +10,8 @@ from typing import Any
 from livekit import api
 
 from ringback.simulator.batch import BatchRunner, MemorySink
-from ringback.simulator.dial.outcome import CallOutcome, RunSummary
+from ringback.simulator.batch.outcome import CallOutcome, RunSummary
+from ringback.simulator.dial import SipTransport
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite import Suite, load_suite
 
@@ -59,7 +60,8 @@ async def run_batch(
     """Run `suite` (or `plan`) to the end with fast polling and a high rate limit."""
     sink = sink or MemorySink()
     options.setdefault("calls_per_second", 1000.0)
-    options.setdefault("poll_interval_s", 0.002)
-    runner = BatchRunner(suite, lkapi, sink=sink, fingerprint_key="test-key", **options)
+    poll_interval_s = options.pop("poll_interval_s", 0.002)
+    transport = SipTransport(lkapi, fingerprint_key="test-key", poll_interval_s=poll_interval_s)
+    runner = BatchRunner(suite, transport, sink=sink, **options)
     summary = await runner.run(plan or plan_run(suite), previous=previous)
     return summary, sink

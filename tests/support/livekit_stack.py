@@ -22,6 +22,7 @@ import yaml
 from livekit import api
 from livekit.agents import AgentServer
 
+from ringback.simulator.batch.outcome import CallOutcome
 from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.run import bundled_suite_text
@@ -34,7 +35,6 @@ from ringback.simulator.demo.sip import (
 )
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.dial.inbound import AgentLine
-from ringback.simulator.dial.outcome import CallOutcome
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 

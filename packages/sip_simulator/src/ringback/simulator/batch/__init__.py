@@ -1,26 +1,24 @@
-"""Running a batch: concurrency and rate limits, progress, results, stop and resume."""
+"""Running a batch over any `Transport`: concurrency and rate limits, progress, results,
+stop and resume, and the outcome of each call (`outcome`)."""
 
-from .dryrun import dry_run_calls, render_dry_run
 from .pacing import TokenBucket
-from .progress import LiveProgress, PlainProgress, Progress, QuietProgress, progress_for
+from .progress import Progress, QuietProgress
 from .resume import remaining_calls
 from .runner import BatchRunner
 from .sink import JsonlRunStore, JsonlSink, MemorySink, ResultSink, read_outcomes
+from .transport import CallObserver, Transport
 
 __all__ = [
     "BatchRunner",
+    "CallObserver",
     "JsonlRunStore",
     "JsonlSink",
-    "LiveProgress",
     "MemorySink",
-    "PlainProgress",
     "Progress",
     "QuietProgress",
     "ResultSink",
     "TokenBucket",
-    "dry_run_calls",
-    "progress_for",
+    "Transport",
     "read_outcomes",
     "remaining_calls",
-    "render_dry_run",
 ]

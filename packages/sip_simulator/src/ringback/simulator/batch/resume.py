@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ringback.simulator.dial.outcome import CallOutcome
+from ringback.simulator.batch.outcome import CallOutcome
 from ringback.simulator.plan import PlannedCall, RunPlan
 
 

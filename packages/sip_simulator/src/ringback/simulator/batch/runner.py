@@ -1,5 +1,5 @@
-"""Run a planned batch: bounded concurrency, a calls-per-second limit, per-call failures,
-graceful stop (hang up what is active, keep what finished) and resume."""
+"""Run a planned batch over any `Transport`: bounded concurrency, a calls-per-second limit,
+per-call failures, graceful stop (hang up what is active, keep what finished) and resume."""
 
 from __future__ import annotations
 
@@ -7,32 +7,23 @@ import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from datetime import datetime, timezone
 
-from livekit import api
-
-from ringback.simulator.dial.dialer import Dialer, DialSettings
-from ringback.simulator.dial.outcome import (
-    CallOutcome,
-    CallPlaced,
-    FailureKind,
-    RunSummary,
-)
-from ringback.simulator.dial.trunks import TrunkManager
 from ringback.simulator.plan import PlannedCall, RunPlan
 from ringback.simulator.suite.models import Suite
 
+from .outcome import CallOutcome, CallPlaced, FailureKind, RunSummary
 from .pacing import TokenBucket
 from .progress import Progress, QuietProgress
 from .resume import remaining_calls
 from .sink import ResultSink
+from .transport import Transport
 
 log = logging.getLogger(__name__)
 
 
 class _Observer:
-    """Forwards the dialer's events to the display and the sink."""
+    """Forwards the transport's events to the display and the sink."""
 
     def __init__(
         self, sink: ResultSink, progress: Progress, on_error: Callable[[str], None]
@@ -54,37 +45,36 @@ class _Observer:
 
 
 class BatchRunner:
-    """Places every call of a plan through LiveKit and reports each to a `ResultSink`.
+    """Places every call of a plan through `transport` and reports each to a `ResultSink`.
 
-    `concurrency` and `calls_per_second` default to the suite's run settings. A call that
-    fails stays a failed result; only a refused LiveKit key (or a sink that cannot record)
-    stops the batch. `stop()` (the CLI's Ctrl-C) stops dialling and hangs up active calls.
+    `BatchRunner(suite, SipTransport(lkapi, fingerprint_key=...), sink=...)` dials through
+    LiveKit; `BatchRunner(suite, TextTransport(settings), sink=...)` plays the calls
+    in-process. `concurrency` and `calls_per_second` default to the suite's run settings (the
+    rate limit only paces a transport that says it is `paced`). A call that fails stays a
+    failed result; only a refused LiveKit key (or a sink that cannot record) stops the batch.
+    `stop()` (the CLI's Ctrl-C) starts no new call and hangs up active ones.
     """
 
     def __init__(
         self,
         suite: Suite,
-        lkapi: api.LiveKitAPI,
+        transport: Transport,
         *,
         sink: ResultSink,
-        fingerprint_key: str,
         progress: Progress | None = None,
         concurrency: int | None = None,
         calls_per_second: float | None = None,
-        poll_interval_s: float = 2.0,
         cleanup_timeout_s: float = 30.0,
         bucket: TokenBucket | None = None,
     ) -> None:
         self.suite = suite
-        self._api = lkapi
+        self.transport = transport
         self._sink = sink
-        self._fingerprint_key = fingerprint_key
         self._progress: Progress = progress or QuietProgress()
         self.concurrency = concurrency or suite.run.concurrency
         self.calls_per_second = calls_per_second or suite.run.calls_per_second
         if self.concurrency < 1 or self.calls_per_second <= 0:
             raise ValueError("concurrency must be at least 1 and calls_per_second positive")
-        self._poll_interval_s = poll_interval_s
         self._cleanup_timeout_s = cleanup_timeout_s
         self._bucket = bucket
         self._stop = asyncio.Event()
@@ -106,30 +96,29 @@ class BatchRunner:
             self._progress.stopping(len(self._active))
 
     async def run(self, plan: RunPlan, *, previous: Sequence[CallOutcome] = ()) -> RunSummary:
-        """Dial the plan's calls that have not finished in `previous` (a resumed run).
+        """Place the plan's calls that have not finished in `previous` (a resumed run).
 
-        Raises `LiveKitAccessError` / `TrunkError` before anything is dialled when the trunk
-        cannot be set up. Cancelling the task (a second Ctrl-C) still hangs up what it can.
+        Raises what the transport's `open` raises (SIP: `LiveKitAccessError` / `TrunkError`)
+        before anything is placed. Cancelling the task (a second Ctrl-C) still hangs up what
+        it can.
         """
         started_at = datetime.now(timezone.utc)
         self._outcomes = []
         todo, skipped = remaining_calls(plan, previous)
+        bucket = self._bucket or TokenBucket(self.calls_per_second)
         trunk_id: str | None = None
         if todo:
-            # for_suite checks the dial target before anything reaches LiveKit
-            settings = DialSettings.for_suite(self.suite, "", poll_interval_s=self._poll_interval_s)
-            trunk = await TrunkManager(self._api, fingerprint_key=self._fingerprint_key).resolve(
-                self.suite.agent
+            observer = _Observer(self._sink, self._progress, self.stop)
+            trunk_id = await self.transport.open(
+                self.suite, observer, pace=bucket.take, stop=self._stop
             )
-            trunk_id = trunk.trunk_id
-            settings = replace(settings, trunk_id=trunk_id)
         todo_plan = RunPlan(run_id=plan.run_id, suite=plan.suite, calls=todo)
         await self._sink.run_started(todo_plan, skipped=skipped)
         self._progress.start(todo_plan, len(skipped))
 
         try:
             if todo:
-                await self._dial_all(todo, settings)
+                await self._place_all(todo, bucket)
             if self._active:
                 await asyncio.wait(set(self._active))
         except asyncio.CancelledError:
@@ -139,22 +128,15 @@ class BatchRunner:
             raise
         return await self._finish(plan, todo, skipped, started_at, trunk_id)
 
-    async def _dial_all(self, todo: list[PlannedCall], settings: DialSettings) -> None:
-        bucket = self._bucket or TokenBucket(self.calls_per_second)
-        dialer = Dialer(
-            self._api,
-            settings,
-            observer=_Observer(self._sink, self._progress, self.stop),
-            pace=bucket.take,
-            stop=self._stop,
-        )
+    async def _place_all(self, todo: list[PlannedCall], bucket: TokenBucket) -> None:
         slots = asyncio.Semaphore(self.concurrency)
+        paced = self.transport.paced
         for call in todo:
             await slots.acquire()  # freed as calls end; on stop, active calls end promptly
-            if self._stop.is_set() or not await self._unless_stopped(bucket.take()):
+            if self._stop.is_set() or (paced and not await self._unless_stopped(bucket.take())):
                 slots.release()
                 break
-            task = asyncio.create_task(self._one(dialer, call), name=f"call-{call.result_id}")
+            task = asyncio.create_task(self._one(call), name=f"call-{call.result_id}")
             self._active.add(task)
             task.add_done_callback(functools.partial(self._call_ended, slots=slots))
 
@@ -162,8 +144,8 @@ class BatchRunner:
         self._active.discard(task)
         slots.release()
 
-    async def _one(self, dialer: Dialer, call: PlannedCall) -> None:
-        outcome = await dialer.place(call)
+    async def _one(self, call: PlannedCall) -> None:
+        outcome = await self.transport.place(call)
         self._outcomes.append(outcome)
         try:
             await self._sink.call_finished(call, outcome)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, RunSummary
+from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, RunSummary
 from ringback.simulator.plan import PlannedCall, RunPlan, masked
 
 

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, RunSummary
+from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, RunSummary
 from ringback.simulator.plan import PlannedCall, RunPlan
 from ringback.simulator.store import Store
 

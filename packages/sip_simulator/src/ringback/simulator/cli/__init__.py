@@ -43,4 +43,3 @@ register_commands(app)
 
 def main() -> None:
     app()
-

@@ -54,12 +54,11 @@ def report_command(
     """Evaluate RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL, workspace
     RINGBACK_WORKSPACE_ID) against --suite (its `judge`, when set, judges the expectations),
     keep the evaluation with the run, and write its reports."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
     from ringback.simulator.reports.collect import UnknownRunError, report_run
+    from ringback.simulator.store import DatabaseError
 
     out_console, err = Console(), Console(stderr=True)
     suite = _load(suite_file, err)
@@ -82,7 +81,7 @@ def report_command(
     except (UnknownRunError, JudgeConfigError) as exc:
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
-    except (OSError, SQLAlchemyError) as exc:
+    except (OSError, DatabaseError) as exc:
         _say(err, f"error: the run could not be reported: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
     _say(

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import json
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Protocol
@@ -22,21 +22,25 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 import typer
 from rich.console import Console
 
-from ringback.simulator.batch.dryrun import dry_run_calls, render_dry_run
-from ringback.simulator.batch.progress import Progress, progress_for
+from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus, RunSummary
+from ringback.simulator.batch.progress import Progress
 from ringback.simulator.batch.resume import remaining_calls
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.sink import JsonlRunStore, ResultSink
+from ringback.simulator.batch.transport import Transport
 from ringback.simulator.dial.connection import (
     LiveKitAccessError,
     LiveKitConfigError,
     LiveKitConnection,
 )
-from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus, RunSummary
+from ringback.simulator.dial.dryrun import dry_run_calls, render_dry_run
+from ringback.simulator.dial.transport import SipTransport
 from ringback.simulator.dial.trunks import TrunkError
 from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
 from ringback.simulator.suite import SuiteError, load_suite
 from ringback.simulator.suite.models import Suite
+
+from .progress import progress_for
 
 if TYPE_CHECKING:
     from ringback.simulator.batch.conclude import Conclusion
@@ -198,42 +202,27 @@ def make_run_app(
             )
 
         if factory is not None:
+            opening = _text_transport(suite, factory, agent_llm=agent_llm, agent_name=agent_name)
+        else:
             try:
-                summary = asyncio.run(
-                    _execute_text(
-                        suite,
-                        plan,
-                        previous,
-                        factory,
-                        store.sink(plan.run_id),
-                        progress_for(out),
-                        concurrency=concurrency,
-                        agent_llm=agent_llm,
-                        agent_name=agent_name,
-                        err=err,
-                    )
-                )
-            except (KeyboardInterrupt, asyncio.CancelledError):
-                _say(err, f"interrupted; continue with --resume {plan.run_id}")
-                raise typer.Exit(EXIT_INTERRUPTED) from None
-            raise typer.Exit(finish(summary))
-        try:
-            connection = LiveKitConnection.from_env()
-        except LiveKitConfigError as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(EXIT_CONFIG) from None
+                connection = LiveKitConnection.from_env()
+            except LiveKitConfigError as exc:
+                _say(err, f"error: {exc}")
+                raise typer.Exit(EXIT_CONFIG) from None
+            opening = _sip_transport(
+                connection, concurrency or suite.run.concurrency, poll_interval_s=poll_interval
+            )
         try:
             summary = asyncio.run(
                 _execute(
                     suite,
                     plan,
                     previous,
-                    connection,
+                    opening,
                     store.sink(plan.run_id),
                     progress_for(out),
                     concurrency=concurrency,
                     calls_per_second=calls_per_second,
-                    poll_interval_s=poll_interval,
                     err=err,
                 )
             )
@@ -276,20 +265,11 @@ def _agent_factory(
         raise typer.Exit(EXIT_CONFIG) from None
 
 
-async def _execute_text(
-    suite: Suite,
-    plan: RunPlan,
-    previous: Sequence[CallOutcome],
-    factory: AgentFactory,
-    sink: ResultSink,
-    progress: Progress,
-    *,
-    concurrency: int | None,
-    agent_llm: str | None,
-    agent_name: str | None,
-    err: Console,
-) -> RunSummary:
-    from ringback.simulator.text import TextBatchRunner, TextCallSettings
+@contextlib.asynccontextmanager
+async def _text_transport(
+    suite: Suite, factory: AgentFactory, *, agent_llm: str | None, agent_name: str | None
+) -> AsyncIterator[Transport]:
+    from ringback.simulator.text import TextCallSettings, TextTransport
 
     settings = TextCallSettings(
         agent=factory,
@@ -297,9 +277,42 @@ async def _execute_text(
         agent_name=agent_name,
         caller_agent_name=suite.livekit.caller_agent_name,
     )
-    runner = TextBatchRunner(suite, settings, sink=sink, progress=progress, concurrency=concurrency)
-    with _interrupts(runner.stop, err):
-        return await runner.run(plan, previous=previous)
+    yield TextTransport(settings)
+
+
+@contextlib.asynccontextmanager
+async def _sip_transport(
+    connection: LiveKitConnection, concurrency: int, *, poll_interval_s: float
+) -> AsyncIterator[Transport]:
+    async with connection.open(concurrency=concurrency) as lkapi:
+        yield SipTransport(
+            lkapi, fingerprint_key=connection.api_secret, poll_interval_s=poll_interval_s
+        )
+
+
+async def _execute(
+    suite: Suite,
+    plan: RunPlan,
+    previous: Sequence[CallOutcome],
+    opening: contextlib.AbstractAsyncContextManager[Transport],
+    sink: ResultSink,
+    progress: Progress,
+    *,
+    concurrency: int | None,
+    calls_per_second: float | None,
+    err: Console,
+) -> RunSummary:
+    async with opening as transport:
+        runner = BatchRunner(
+            suite,
+            transport,
+            sink=sink,
+            progress=progress,
+            concurrency=concurrency,
+            calls_per_second=calls_per_second,
+        )
+        with _interrupts(runner.stop, err):
+            return await runner.run(plan, previous=previous)
 
 
 @contextlib.contextmanager
@@ -362,34 +375,6 @@ def _previous(store: RunStore, run_id: str, err: Console) -> list[CallOutcome]:
     except LookupError as exc:
         _say(err, f"error: {exc}")
         raise typer.Exit(EXIT_CONFIG) from None
-
-
-async def _execute(
-    suite: Suite,
-    plan: RunPlan,
-    previous: Sequence[CallOutcome],
-    connection: LiveKitConnection,
-    sink: ResultSink,
-    progress: Progress,
-    *,
-    concurrency: int | None,
-    calls_per_second: float | None,
-    poll_interval_s: float,
-    err: Console,
-) -> RunSummary:
-    async with connection.open(concurrency=concurrency or suite.run.concurrency) as lkapi:
-        runner = BatchRunner(
-            suite,
-            lkapi,
-            sink=sink,
-            fingerprint_key=connection.api_secret,
-            progress=progress,
-            concurrency=concurrency,
-            calls_per_second=calls_per_second,
-            poll_interval_s=poll_interval_s,
-        )
-        with _interrupts(runner.stop, err):
-            return await runner.run(plan, previous=previous)
 
 
 def _exit_code(summary: RunSummary) -> int:

@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import OperationalError
 
-from ringback.simulator.store import Store
+from ringback.simulator.store import DatabaseUnavailable, Store
 
 from .api import CollectorState, router
 from .auth import Authenticator
@@ -57,7 +56,7 @@ def create_app(store: Store | None = None, settings: CollectorSettings | None = 
     app.include_router(router)
     app.include_router(pages_router)
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
-    app.add_exception_handler(OperationalError, _database_error)  # type: ignore[arg-type]
+    app.add_exception_handler(DatabaseUnavailable, _database_error)  # type: ignore[arg-type]
     app.add_middleware(RequestLogMiddleware)
 
     @app.get("/healthz")
@@ -73,7 +72,7 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.status, headers=exc.headers)
 
 
-async def _database_error(request: Request, exc: OperationalError) -> JSONResponse:
+async def _database_error(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
     request_id = getattr(request.state, "request_id", "?")
     logger.error("database error [x-request-id %s]: %s", request_id, exc.orig)
     return JSONResponse(

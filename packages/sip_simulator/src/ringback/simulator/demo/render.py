@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ringback.simulator.dial.outcome import CallOutcome
+from ringback.simulator.batch.outcome import CallOutcome
 from ringback.simulator.evaluate import CallEvaluation
 
 from .run import CallSides, DemoResult

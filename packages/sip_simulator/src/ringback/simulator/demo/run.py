@@ -11,15 +11,16 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ringback.simulator.batch.outcome import RunSummary
+from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
-from ringback.simulator.dial.outcome import RunSummary
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.plan import plan_run
 from ringback.simulator.reports import load_run, write_reports
 from ringback.simulator.store import Store
 from ringback.simulator.suite import parse_suite
 from ringback.simulator.suite.models import Suite
-from ringback.simulator.text import TextBatchRunner, TextCallSettings
+from ringback.simulator.text import TextCallSettings, TextTransport
 
 from .agent import AGENT_NAME, DemoSupport
 from .collector import WORKSPACE_ID, delivery_env, environment, running_collector
@@ -164,7 +165,7 @@ async def _text_run(suite: Suite, results_dir: Path) -> RunSummary:
         agent_name=AGENT_NAME,
         caller_agent_name=suite.livekit.caller_agent_name,
     )
-    runner = TextBatchRunner(suite, settings, sink=store.sink(plan.run_id))
+    runner = BatchRunner(suite, TextTransport(settings), sink=store.sink(plan.run_id))
     return await runner.run(plan)
 
 

@@ -24,12 +24,13 @@ from livekit.agents import AgentServer
 
 from ringback.core.errors import RingbackError
 from ringback.simulator.batch.conclude import Conclusion, conclude_run
+from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus, RunSummary
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.caller import build_server
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.dial.inbound import AgentLine, AgentLineSetup, InboundManager
-from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus, RunSummary
+from ringback.simulator.dial.transport import SipTransport
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 
@@ -159,13 +160,8 @@ async def run_over_sip(
             ) from None
         agent = agent or agent_server(line.agent_name)
         async with running_worker(agent), running_worker(callers):
-            runner = BatchRunner(
-                suite,
-                lkapi,
-                sink=store.sink(plan.run_id),
-                fingerprint_key=secret,
-                poll_interval_s=0.5,
-            )
+            transport = SipTransport(lkapi, fingerprint_key=secret, poll_interval_s=0.5)
+            runner = BatchRunner(suite, transport, sink=store.sink(plan.run_id))
             summary = await runner.run(plan)
             outcomes = store.previous(plan.run_id)
             answered = {o.result_id for o in outcomes if o.status is OutcomeStatus.COMPLETED}

@@ -1,7 +1,8 @@
-"""Dialling through the LiveKit SIP API: the connection, the outbound trunk, one call."""
+"""Dialling through the LiveKit SIP API: the connection, the outbound trunk, one call, and
+`SipTransport`, which dials a batch's calls."""
 
 from .connection import LiveKitAccessError, LiveKitConfigError, LiveKitConnection
-from .dialer import CALL_ID_ATTRIBUTE, Dialer, DialObserver, DialSettings, sip_request
+from .dialer import CALL_ID_ATTRIBUTE, Dialer, DialSettings, sip_request
 from .failures import (
     DialFailure,
     SipStatusAdvice,
@@ -9,32 +10,19 @@ from .failures import (
     dial_failure_for,
     kind_of_sip_status,
 )
-from .outcome import (
-    CallOutcome,
-    CallPlaced,
-    DialAttempt,
-    FailureKind,
-    OutcomeStatus,
-    RunSummary,
-)
+from .transport import SipTransport
 from .trunks import TrunkError, TrunkManager, TrunkResolution, endpoint_key, managed_trunk
 
 __all__ = [
     "CALL_ID_ATTRIBUTE",
-    "CallOutcome",
-    "CallPlaced",
-    "DialAttempt",
     "DialFailure",
-    "DialObserver",
     "DialSettings",
     "Dialer",
-    "FailureKind",
     "LiveKitAccessError",
     "LiveKitConfigError",
     "LiveKitConnection",
-    "OutcomeStatus",
-    "RunSummary",
     "SipStatusAdvice",
+    "SipTransport",
     "TrunkError",
     "TrunkManager",
     "TrunkResolution",

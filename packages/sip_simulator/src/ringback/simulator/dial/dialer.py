@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import aiohttp
 from google.protobuf.duration_pb2 import Duration
@@ -27,12 +27,19 @@ from livekit.protocol import sip as proto_sip
 
 from ringback.core.correlation.native import native_id_kind
 from ringback.core.errors import RingbackError
+from ringback.simulator.batch.outcome import (
+    CallOutcome,
+    CallPlaced,
+    DialAttempt,
+    FailureKind,
+    OutcomeStatus,
+)
+from ringback.simulator.batch.transport import CallObserver
 from ringback.simulator.plan import PlannedCall
 from ringback.simulator.suite.models import DialRetry, Suite
 
 from .connection import ACCESS_CODES
 from .failures import DialFailure, dial_failure_for
-from .outcome import CallOutcome, CallPlaced, DialAttempt, FailureKind, OutcomeStatus
 from .participants import end_call, get_sip_participant
 
 log = logging.getLogger(__name__)
@@ -51,14 +58,6 @@ def _now() -> datetime:
 
 class Stopped(RingbackError):
     """The batch was asked to stop while this call was waiting."""
-
-
-class DialObserver(Protocol):
-    """Told about each attempt and each answer (the live progress display listens)."""
-
-    async def dialling(self, call: PlannedCall, attempt: int) -> None: ...
-
-    async def answered(self, call: PlannedCall, placed: CallPlaced) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -249,7 +248,7 @@ class Dialer:
         lkapi: api.LiveKitAPI,
         settings: DialSettings,
         *,
-        observer: DialObserver | None = None,
+        observer: CallObserver | None = None,
         pace: Callable[[], Awaitable[object]] | None = None,
         stop: asyncio.Event | None = None,
     ) -> None:

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import aiohttp
 from livekit import api
 
+from ringback.simulator.batch.outcome import FailureKind
+
 from .connection import ACCESS_CODES, access_hint
-from .outcome import FailureKind
 
 _BY_CODE: dict[int, FailureKind] = {
     486: FailureKind.BUSY,

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api_keys import KeyRevokedError
-    from .engine import database_url
+    from .engine import (
+        DatabaseError,
+        DatabaseUnavailable,
+        database_url,
+        describe,
+        hide_password,
+        is_sqlite,
+        sqlite_path,
+    )
     from .incoming import PreparedCall
     from .linking import (
         AGENT_SIDE,
@@ -47,7 +55,13 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "KeyRevokedError": "api_keys",
+    "DatabaseError": "engine",
+    "DatabaseUnavailable": "engine",
     "database_url": "engine",
+    "describe": "engine",
+    "hide_password": "engine",
+    "is_sqlite": "engine",
+    "sqlite_path": "engine",
     "default_database_path": "location",
     "default_database_url": "location",
     "PreparedCall": "incoming",
@@ -81,6 +95,8 @@ __all__ = [
     "SIDE_KEY",
     "SIMULATION_KEY",
     "CallSummary",
+    "DatabaseError",
+    "DatabaseUnavailable",
     "EvaluationSummary",
     "IngestOutcome",
     "KeyInfo",
@@ -101,6 +117,10 @@ __all__ = [
     "database_url",
     "default_database_path",
     "default_database_url",
+    "describe",
+    "hide_password",
+    "is_sqlite",
+    "sqlite_path",
 ]
 
 

@@ -14,7 +14,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+DatabaseError = SQLAlchemyError
+"""Any failure of the database behind the store."""
+DatabaseUnavailable = OperationalError
+"""The database is busy, locked or unreachable: worth retrying shortly."""
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 WRITE_OPTION = "ringback_write"
@@ -46,6 +52,12 @@ def database_url(value: str) -> str:
 def describe(url: str) -> str:
     """The URL without its password, for messages and logs."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def hide_password(url: str, text: str) -> str:
+    """`text` (an error message, say) with the password of `url` replaced by `***`."""
+    password = make_url(url).password
+    return text.replace(str(password), "***") if password else text
 
 
 def is_sqlite(url: str) -> bool:

@@ -5,7 +5,7 @@ text mode, with no telephony and no LiveKit server (`ringback-sim run --transpor
 Every planned call keeps its ids; the agent's side is recorded by `RingbackPlugin` with the
 planned X- headers and the synthetic SIP Call-ID `<result_id>@text.ringback.invalid`, the
 simulated caller's side is recorded and marked as the caller side, and outcomes go to the same
-`ResultSink` as a dialled run.
+`ResultSink` as a dialled run: `BatchRunner(suite, TextTransport(settings), sink=...)`.
 """
 
 from .agent_ref import AgentFactory, AgentImportError, load_agent
@@ -17,7 +17,7 @@ from .call import (
     synthetic_call_id,
 )
 from .conversation import Ending, converse
-from .runner import TextBatchRunner
+from .transport import TextTransport
 
 __all__ = [
     "SYNTHETIC_CALL_ID_DOMAIN",
@@ -25,8 +25,8 @@ __all__ = [
     "AgentImportError",
     "Ending",
     "LLMSource",
-    "TextBatchRunner",
     "TextCallSettings",
+    "TextTransport",
     "converse",
     "load_agent",
     "run_text_call",

@@ -16,17 +16,18 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Any
 
 from livekit.agents import Agent, AgentSession
 from livekit.agents.llm import LLM
 from livekit.agents.utils import is_given
 
 from ringback.core.contract import DisconnectionReason
+from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, FailureKind, OutcomeStatus
+from ringback.simulator.batch.transport import CallObserver
 from ringback.simulator.caller.agent import SimulatedCaller
 from ringback.simulator.caller.brief import CallerBrief, CallerBriefError
 from ringback.simulator.caller.worker import DEFAULT_AGENT_NAME
-from ringback.simulator.dial.outcome import CallOutcome, CallPlaced, FailureKind, OutcomeStatus
 from ringback.simulator.plan import PlannedCall
 from ringback.simulator.store.linking import AGENT_SIDE, SIDE_KEY, SIMULATION_KEY
 
@@ -47,14 +48,6 @@ LLMSource = LLM[Any] | str | Callable[[PlannedCall], LLM[Any] | str]
 def synthetic_call_id(result_id: str) -> str:
     """The SIP Call-ID a text-mode call reports: `<result_id>@text.ringback.invalid`."""
     return f"{result_id}@{SYNTHETIC_CALL_ID_DOMAIN}"
-
-
-class CallObserver(Protocol):
-    """Told when a call starts and when the agent has answered (the progress display)."""
-
-    async def dialling(self, call: PlannedCall, attempt: int) -> None: ...
-
-    async def answered(self, call: PlannedCall, placed: CallPlaced) -> None: ...
 
 
 @dataclass
@@ -331,7 +324,6 @@ def _caller_metadata(brief: CallerBrief) -> dict[str, Any]:
 
 __all__ = [
     "SYNTHETIC_CALL_ID_DOMAIN",
-    "CallObserver",
     "LLMSource",
     "TextCallSettings",
     "run_text_call",

@@ -18,6 +18,7 @@ from livekit.protocol import models as proto_models
 from livekit.protocol import room as proto_room
 
 from ringback.core.correlation.native import native_id_kind
+from ringback.simulator.batch.outcome import FailureKind
 from ringback.simulator.dial.dialer import (
     CALL_ID_ATTRIBUTE,
     LIVEKIT_ID_ATTRIBUTE,
@@ -26,7 +27,6 @@ from ringback.simulator.dial.dialer import (
     sip_request,
 )
 from ringback.simulator.dial.failures import DialFailure, dial_failure_for
-from ringback.simulator.dial.outcome import FailureKind
 from ringback.simulator.dial.participants import end_call, get_sip_participant
 from ringback.simulator.plan import PlannedCall
 

@@ -106,12 +106,16 @@ async def open_collector() -> Collector:
     """The collector's store (RINGBACK_COLLECTOR_DATABASE_URL) and workspace
     (RINGBACK_WORKSPACE_ID), as `ringback-sim run` uses them. A SQLite file that does not
     exist is an error, not a new empty database nothing would ever sync to."""
-    from sqlalchemy.engine import make_url
-
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
-    from ringback.simulator.store import Store, database_url
-    from ringback.simulator.store.engine import describe, is_sqlite, sqlite_path
+    from ringback.simulator.store import (
+        Store,
+        database_url,
+        describe,
+        hide_password,
+        is_sqlite,
+        sqlite_path,
+    )
 
     url = database_url(CollectorSettings().database_url)
     if is_sqlite(url):
@@ -127,10 +131,7 @@ async def open_collector() -> Collector:
     try:
         store = await Store.open(url)
     except Exception as exc:
-        message = f"{type(exc).__name__}: {exc}"
-        password = make_url(url).password
-        if password:
-            message = message.replace(str(password), "***")
+        message = hide_password(url, f"{type(exc).__name__}: {exc}")
         raise VerifyConfigError(
             f"cannot open the collector's database {describe(url)} "
             f"(RINGBACK_COLLECTOR_DATABASE_URL): {message}"

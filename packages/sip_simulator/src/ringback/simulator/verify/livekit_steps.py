@@ -8,9 +8,9 @@ from google.protobuf.message import DecodeError
 from livekit import api
 from livekit.protocol import room as proto_room
 
+from ringback.simulator.batch.outcome import FailureKind
 from ringback.simulator.dial.connection import LiveKitAccessError, LiveKitConnection
 from ringback.simulator.dial.failures import DialFailure, advice_for_status
-from ringback.simulator.dial.outcome import FailureKind
 from ringback.simulator.dial.trunks import TrunkError, TrunkManager, TrunkResolution
 from ringback.simulator.suite.models import AgentEndpoint
 

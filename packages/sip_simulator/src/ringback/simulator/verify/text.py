@@ -16,7 +16,7 @@ from typing import Any
 from livekit.agents.utils import is_given
 
 from ringback.core.settings import RingbackSettings, load_settings
-from ringback.simulator.dial.outcome import CallOutcome, OutcomeStatus
+from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.text import (
     AgentFactory,
     AgentImportError,

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ringback.simulator.dial.trunks import endpoint_key
 from ringback.simulator.plan import RunPlan, masked
 from ringback.simulator.suite.durations import format_duration
 from ringback.simulator.suite.models import Suite
+
+from .trunks import endpoint_key
 
 
 def dry_run_calls(plan: RunPlan) -> list[dict[str, Any]]:
