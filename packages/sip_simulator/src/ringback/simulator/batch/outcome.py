@@ -6,8 +6,11 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from enum import Enum
+from typing import Any
 
 from pydantic import BaseModel, Field
+
+from ringback.simulator.plan import PlannedCall
 
 
 class OutcomeStatus(str, Enum):
@@ -100,6 +103,20 @@ class CallOutcome(BaseModel):
     answered_at: datetime | None = None
     ended_at: datetime
     warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, call: PlannedCall, status: OutcomeStatus, **fields: Any) -> CallOutcome:
+        """The outcome of `call`: its ids from the plan, then `status` and `fields`."""
+        return cls(
+            run_id=call.run_id,
+            result_id=call.result_id,
+            scenario_id=call.scenario_id,
+            repeat=call.repeat,
+            room_name=call.room_name,
+            participant_identity=call.participant_identity,
+            status=status,
+            **fields,
+        )
 
     @property
     def finished(self) -> bool:

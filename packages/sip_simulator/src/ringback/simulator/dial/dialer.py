@@ -201,14 +201,9 @@ class _Call:
                 f"LiveKit never reported {CALL_ID_ATTRIBUTE} for this call, so it can only be "
                 "linked by its X-Result-Id header"
             )
-        return CallOutcome(
-            run_id=plan.run_id,
-            result_id=plan.result_id,
-            scenario_id=plan.scenario_id,
-            repeat=plan.repeat,
-            room_name=plan.room_name,
-            participant_identity=plan.participant_identity,
-            status=status,
+        return CallOutcome.of(
+            plan,
+            status,
             trunk_id=self.trunk_id,
             livekit_call_id=self.livekit_call_id,
             sip_call_id=self.sip_call_id,

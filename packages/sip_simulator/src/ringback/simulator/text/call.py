@@ -98,14 +98,9 @@ class _Call:
         failure_kind: FailureKind | None = None,
     ) -> CallOutcome:
         plan = self.plan
-        return CallOutcome(
-            run_id=plan.run_id,
-            result_id=plan.result_id,
-            scenario_id=plan.scenario_id,
-            repeat=plan.repeat,
-            room_name=plan.room_name,
-            participant_identity=plan.participant_identity,
-            status=status,
+        return CallOutcome.of(
+            plan,
+            status,
             sip_call_id=synthetic_call_id(plan.result_id),
             failure_kind=failure_kind,
             reason=reason,
