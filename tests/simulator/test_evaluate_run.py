@@ -29,7 +29,7 @@ async def test_a_text_run_is_evaluated_from_the_collector_store(
             "0.5",  # overrides the suite's 0.9: 2 of 4 calls pass
         )
         assert result.exit_code == 0, result.output
-        assert "pass rate 50.0% (2/4 calls) meets fail_under 50.0%" in result.output
+        assert "pass rate 50.0% (2/4 calls) meets --fail-under 50.0%" in result.output
         (run,) = await collector.store.list_runs(1)
 
         evaluation = await evaluate_run(collector.store, 1, run.id, suite)

@@ -90,7 +90,9 @@ async def test_run_judges_with_the_suites_llm_and_keeps_the_verdicts_with_the_ru
     async with running_collector(tmp_path) as collector:
         point_ringback_at(monkeypatch, collector, tmp_path)
         result = await text_run(JUDGED_SUITE, tmp_path)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 1, result.output  # the judge failed one call; no lower bar
+        assert "pass rate 50.0% (1/2 calls): 1 failed;" in result.output
+        assert "agent_expectations: judge (judge-7): expectations not met" in result.output
         # one judge checked before the calls, one that judged them: both closed
         assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(0, True), (2, True)]
         (run,) = await collector.store.list_runs(1)

@@ -84,8 +84,12 @@ def standin(monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveKitStandIn]:
 
 
 def test_a_sip_run_names_the_answered_calls_the_agent_never_synced(
-    standin: LiveKitStandIn, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    standin: LiveKitStandIn,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    create_call_server_url: str,
 ) -> None:
+    monkeypatch.setenv("RINGBACK_BASE_URL", create_call_server_url)  # a collector answers
     database = str(tmp_path / "collector.sqlite3")
     monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", database)
     suite = tmp_path / "suite.yaml"
@@ -105,7 +109,7 @@ def test_a_sip_run_names_the_answered_calls_the_agent_never_synced(
         "warning: 1 answered call was not synced back by the agent within 0s and counts as "
         "unlinked (wait longer with --link-timeout)"
     ) in result.output
-    assert "pass rate 50.0% (1/2 calls) below fail_under 100.0%" in result.output
+    assert "pass rate 50.0% (1/2 calls) below --fail-under 100.0%" in result.output
     gate = result.output.split("pass rate", 1)[1]
     assert "beta#0" in gate
     assert "alpha#0" not in gate

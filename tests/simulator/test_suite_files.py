@@ -69,9 +69,11 @@ def test_the_example_suite_loads_with_its_secrets_from_the_environment() -> None
         "X-Customer-Tier": "premium",
         "X-Auth-Token": "abc123",
     }
-    # `tier` is not an X- header: warned about, never sent
-    assert len(loaded.warnings) == 1
+    # `tier` is not an X- header: warned about, never sent; expectations with no judge: warned
+    assert len(loaded.warnings) == 2
     assert "main_agent_variables.tier: not an X- header" in loaded.warnings[0]
+    assert "agent_expectations of refund-happy-path" in loaded.warnings[1]
+    assert "the suite has no `judge`" in loaded.warnings[1]
 
 
 def test_a_missing_environment_variable_is_named_with_its_line() -> None:

@@ -32,11 +32,12 @@ from ringback.simulator.batch.outcome import CallOutcome, OutcomeStatus
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
 from ringback.simulator.caller import build_server
-from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
+from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.workers import in_process_options, running_worker
 from ringback.simulator.dial import SipTransport
 from ringback.simulator.dial.dryrun import dry_run_calls
+from ringback.simulator.environ import environment
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 

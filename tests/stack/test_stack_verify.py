@@ -13,11 +13,12 @@ from typing import Any
 from livekit.protocol import sip as proto_sip
 from support.livekit_stack import Stack, own_line
 
-from ringback.simulator.demo.collector import delivery_env, environment
+from ringback.simulator.demo.collector import delivery_env
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.sip import agent_server
 from ringback.simulator.demo.workers import running_worker
 from ringback.simulator.dial.inbound import AgentLine, InboundManager
+from ringback.simulator.environ import environment
 
 CLI = Path(sys.executable).with_name("ringback-sim")
 

@@ -23,7 +23,7 @@ from livekit import api
 from livekit.agents import AgentServer
 
 from ringback.simulator.batch.outcome import CallOutcome
-from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env, environment
+from ringback.simulator.demo.collector import WORKSPACE_ID, delivery_env
 from ringback.simulator.demo.collector import running_collector as demo_collector
 from ringback.simulator.demo.run import bundled_suite_text
 from ringback.simulator.demo.sip import (
@@ -35,6 +35,7 @@ from ringback.simulator.demo.sip import (
 )
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.dial.inbound import AgentLine
+from ringback.simulator.environ import environment
 from ringback.simulator.plan import RunPlan, plan_run
 from ringback.simulator.suite.models import Suite
 

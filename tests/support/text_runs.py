@@ -9,6 +9,9 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+# The text transport loads LiveKit plugins (silero), which register only on the main thread:
+# in the real CLI the command runs there; here it runs on a worker thread, so load them now.
+import ringback.simulator.text  # noqa: F401
 from ringback.simulator.cli import app
 
 from .collector_server import RunningCollector

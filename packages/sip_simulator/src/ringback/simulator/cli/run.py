@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import signal
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from enum import Enum
@@ -201,8 +202,22 @@ def make_run_app(
                 out=out,
             )
 
+        evaluated = isinstance(getattr(store, "workspace_id", None), int)
+        embedded = factory is not None and evaluated and not os.environ.get("RINGBACK_BASE_URL")
+        if evaluated and not embedded:
+            problem = _unreachable_collector()
+            if problem is not None:
+                _say(err, f"error: {problem}")
+                raise typer.Exit(EXIT_CONFIG)
         if factory is not None:
-            opening = _text_transport(suite, factory, agent_llm=agent_llm, agent_name=agent_name)
+            opening = _text_transport(
+                suite,
+                factory,
+                agent_llm=agent_llm,
+                agent_name=agent_name,
+                embedded=embedded,
+                err=err,
+            )
         else:
             try:
                 connection = LiveKitConnection.from_env()
@@ -267,7 +282,13 @@ def _agent_factory(
 
 @contextlib.asynccontextmanager
 async def _text_transport(
-    suite: Suite, factory: AgentFactory, *, agent_llm: str | None, agent_name: str | None
+    suite: Suite,
+    factory: AgentFactory,
+    *,
+    agent_llm: str | None,
+    agent_name: str | None,
+    embedded: bool,
+    err: Console,
 ) -> AsyncIterator[Transport]:
     from ringback.simulator.text import TextCallSettings, TextTransport
 
@@ -277,7 +298,52 @@ async def _text_transport(
         agent_name=agent_name,
         caller_agent_name=suite.livekit.caller_agent_name,
     )
-    yield TextTransport(settings)
+    if not embedded:
+        yield TextTransport(settings)
+        return
+    async with _embedded_collector(err):
+        yield TextTransport(settings)
+
+
+@contextlib.asynccontextmanager
+async def _embedded_collector(err: Console) -> AsyncIterator[None]:
+    """The collector over the run's store, in this process on a free loopback port, with
+    Ringback's delivery pointed at it for the run (no key needed on loopback)."""
+    from ringback.simulator.collector.embedded import embedded_collector
+    from ringback.simulator.collector.settings import CollectorSettings
+    from ringback.simulator.environ import environment
+
+    settings = CollectorSettings(host="127.0.0.1", port=0, no_auth=True)
+    async with embedded_collector(settings) as collector:
+        _say(
+            err,
+            f"RINGBACK_BASE_URL is unset: this run's calls are collected in-process at "
+            f"{collector.url} into {collector.store.description}",
+        )
+        with environment({"RINGBACK_BASE_URL": collector.url}):
+            yield
+
+
+def _unreachable_collector() -> str | None:
+    """Why Ringback's delivery (RINGBACK_BASE_URL) cannot reach a collector, or None."""
+    import httpx
+
+    from ringback.core.settings import load_settings
+
+    try:
+        base_url = load_settings().base_url
+    except ValueError:
+        return None  # a settings typo: delivery itself says what is wrong and keeps the calls
+    shown = httpx.URL(base_url).copy_with(username=None, password=None)
+    try:
+        httpx.get(f"{base_url.rstrip('/')}/healthz", timeout=5.0)
+    except httpx.TransportError as exc:
+        return (
+            f"no collector answers at {shown} (RINGBACK_BASE_URL; {type(exc).__name__}), so "
+            "no call could be synced or evaluated: start one with `ringback-sim serve` in "
+            "another terminal, or point RINGBACK_BASE_URL at yours"
+        )
+    return None
 
 
 @contextlib.asynccontextmanager
@@ -377,12 +443,30 @@ def _previous(store: RunStore, run_id: str, err: Console) -> list[CallOutcome]:
         raise typer.Exit(EXIT_CONFIG) from None
 
 
-def _exit_code(summary: RunSummary) -> int:
+def _exit_code(summary: RunSummary, *, evaluated: bool) -> int:
+    """The batch's own code: 1 when it stopped on an error, 130 when interrupted. A run that
+    is not evaluated also fails on any failed call; an evaluated one leaves that to the bar."""
     if summary.error:
         return EXIT_CALLS_FAILED
     if summary.stopped:
         return EXIT_INTERRUPTED
-    return 0 if summary.ok else EXIT_CALLS_FAILED
+    return 0 if summary.ok or evaluated else EXIT_CALLS_FAILED
+
+
+def _unevaluated_exit_code(suite: Suite, flag: float | None, code: int, out: Console) -> int:
+    """A run whose results are not in the collector's store (JSON lines only) has nothing to
+    evaluate: an explicit `--fail-under` fails it; the suite's own `fail_under` only warns."""
+    if code == EXIT_INTERRUPTED:
+        return code
+    if flag is not None:
+        _say(out, "error: --fail-under needs the collector's store to evaluate the run")
+        return EXIT_CONFIG
+    if suite.run.fail_under is not None:
+        _say(
+            out,
+            "warning: run.fail_under not applied: these results are not in the collector's store",
+        )
+    return code
 
 
 def _finish(
@@ -399,13 +483,16 @@ def _finish(
 ) -> int:
     """The run's exit code. When its results are in the collector's store: wait for the agent
     sides of the answered SIP calls (`link_timeout`), evaluate the run once, keep the
-    evaluation with it, write the reports, then apply the `fail_under` gate."""
-    from ringback.simulator.evaluate.gate import fail_under_gate
+    evaluation with it, write the reports, then hold it to the bar (every call passes, or
+    `fail_under`); see `evaluate.gate` for the codes."""
+    from ringback.simulator.evaluate.gate import EXIT_NOT_EVALUATED, run_exit_code
 
-    code = _exit_code(summary)
     workspace_id = getattr(store, "workspace_id", None)
-    if not isinstance(workspace_id, int) or code == EXIT_INTERRUPTED:
-        return fail_under_gate(None, suite, fail_under, code, lambda t: _say(out, t))
+    if not isinstance(workspace_id, int):
+        return _unevaluated_exit_code(suite, fail_under, _exit_code(summary, evaluated=False), out)
+    code = _exit_code(summary, evaluated=True)
+    if code == EXIT_INTERRUPTED:
+        return code
     answered: set[str] = set()
     if transport is TransportKind.SIP:  # text calls are synced before their run returns
         answered = {
@@ -417,9 +504,8 @@ def _finish(
             _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, out)
         )
     except Exception as exc:  # the run's own outcome stands; only the evaluation is missing
-        _say(out, f"warning: the run was not evaluated: {type(exc).__name__}: {exc}")
-        threshold = suite.run.fail_under if fail_under is None else fail_under
-        return EXIT_CALLS_FAILED if threshold is not None else code
+        _say(out, f"error: the run was not evaluated: {type(exc).__name__}: {exc}")
+        return EXIT_NOT_EVALUATED
     if conclusion.unsynced:
         n = len(conclusion.unsynced)
         calls, were, count = ("call", "was", "counts") if n == 1 else ("calls", "were", "count")
@@ -432,7 +518,7 @@ def _finish(
         _say(out, f"warning: reports not written: {conclusion.report_error}")
     for fmt, path in conclusion.reports.items():
         _say(out, f"report ({fmt.value}): {path}")
-    return fail_under_gate(conclusion.evaluation, suite, fail_under, code, lambda t: _say(out, t))
+    return run_exit_code(conclusion.evaluation, suite, fail_under, code, lambda t: _say(out, t))
 
 
 async def _conclude(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from ringback.simulator.batch.outcome import RunSummary
 from ringback.simulator.batch.runner import BatchRunner
 from ringback.simulator.batch.store_sink import CollectorRunStore
+from ringback.simulator.environ import environment
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.plan import plan_run
 from ringback.simulator.reports import load_run, write_reports
@@ -23,7 +24,7 @@ from ringback.simulator.suite.models import Suite
 from ringback.simulator.text import TextCallSettings, TextTransport
 
 from .agent import AGENT_NAME, DemoSupport
-from .collector import WORKSPACE_ID, delivery_env, environment, running_collector
+from .collector import WORKSPACE_ID, delivery_env, running_collector
 from .quiet import pipecat_available, quiet_livekit, quiet_pipecat
 
 if TYPE_CHECKING:

@@ -1,27 +1,72 @@
-"""`run --fail-under`: fail a finished run when too few of its calls passed."""
+"""The bar a finished run must clear: every call passes, unless `fail_under` sets a lower one.
+
+The exit codes of `ringback-sim run` (packages/sip_simulator/README.md, "Exit codes"):
+
+| code | meaning |
+|---|---|
+| 0 | every call passed its assertions (or the pass rate meets `fail_under`) |
+| 1 | calls failed: the pass rate is below the bar, or the batch stopped on an error |
+| 2 | the run could not be evaluated, or a setting or input is wrong |
+| 130 | interrupted (Ctrl-C): continue with `--resume RUN_ID` |
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ringback.simulator.suite.models import Suite
 
 from .models import RunEvaluation
 
-EXIT_BELOW = 1
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+EXIT_NOT_EVALUATED = 2
 EXIT_INTERRUPTED = 130
 MAX_LISTED = 20
 
 
-def render_gate(evaluation: RunEvaluation, threshold: float) -> list[str]:
-    """The pass rate against `threshold`, then each failing call with its reasons."""
+@dataclass(frozen=True)
+class Bar:
+    """The pass rate a run must reach, and where that number came from."""
+
+    threshold: float
+    source: str
+    """`--fail-under`, `run.fail_under` or `every call must pass`."""
+
+    @classmethod
+    def for_run(cls, suite: Suite, flag: float | None) -> Bar:
+        if flag is not None:
+            return cls(flag, "--fail-under")
+        if suite.run.fail_under is not None:
+            return cls(suite.run.fail_under, "run.fail_under")
+        return cls(1.0, "every call must pass")
+
+    def met_by(self, evaluation: RunEvaluation) -> bool:
+        rate = evaluation.pass_rate
+        return rate is not None and rate >= self.threshold
+
+
+def render_gate(evaluation: RunEvaluation, bar: Bar) -> list[str]:
+    """The pass rate against `bar`, then each failing call with its reasons."""
     rate = evaluation.pass_rate
     shown = "n/a" if rate is None else f"{rate:.1%}"
-    verdict = "below" if rate is None or rate < threshold else "meets"
-    lines = [
-        f"pass rate {shown} ({evaluation.passed}/{evaluation.total} calls) {verdict} "
-        f"fail_under {threshold:.1%}"
-    ]
+    head = f"pass rate {shown} ({evaluation.passed}/{evaluation.total} calls)"
+    if bar.source.startswith("every"):
+        failed = evaluation.total - evaluation.passed
+        if bar.met_by(evaluation):
+            head += ": every call passed"
+        elif evaluation.total == 0:
+            head += ": no call to evaluate"
+        else:
+            head += (
+                f": {failed} failed; every call must pass unless run.fail_under or "
+                "--fail-under sets a lower bar"
+            )
+    else:
+        verdict = "meets" if bar.met_by(evaluation) else "below"
+        head += f" {verdict} {bar.source} {bar.threshold:.1%}"
+    lines = [head]
     for call in evaluation.failed_calls[:MAX_LISTED]:
         lines.append(f"  {call.scenario_id}#{call.attempt} ({call.result_id}):")
         lines.extend(f"    {reason}" for reason in call.failure_reasons())
@@ -30,27 +75,19 @@ def render_gate(evaluation: RunEvaluation, threshold: float) -> list[str]:
     return lines
 
 
-def fail_under_gate(
-    evaluation: RunEvaluation | None,
+def run_exit_code(
+    evaluation: RunEvaluation,
     suite: Suite,
     flag: float | None,
     code: int,
     say: Callable[[str], None],
 ) -> int:
-    """The run's exit code once `fail_under` (the flag, else the suite's) is applied: 1 when
-    the pass rate is below it, `code` otherwise. An interrupted run (130) is not gated.
-    `evaluation` is None when the results are not in the collector's store: an explicit
-    `--fail-under` then fails the run (1); the suite's own `fail_under` only warns."""
-    threshold = flag if flag is not None else suite.run.fail_under
-    if threshold is None or code == EXIT_INTERRUPTED:
+    """The run's exit code: `code` (the batch's own: 0, 1 when it stopped on an error, 130
+    when interrupted) combined with `evaluation` against the bar, which `say` prints with
+    every failing call's reasons. An interrupted run is not gated."""
+    if code == EXIT_INTERRUPTED:
         return code
-    if evaluation is None:
-        if flag is not None:
-            say("error: --fail-under needs the collector's store to evaluate the run")
-            return EXIT_BELOW
-        say("warning: run.fail_under not applied: these results are not in the collector's store")
-        return code
-    for line in render_gate(evaluation, threshold):
+    bar = Bar.for_run(suite, flag)
+    for line in render_gate(evaluation, bar):
         say(line)
-    rate = evaluation.pass_rate
-    return EXIT_BELOW if rate is None or rate < threshold else code
+    return code if bar.met_by(evaluation) else EXIT_FAILED

@@ -134,6 +134,15 @@ def parse_suite(
         "headers; put caller-only values under testing_agent_variables)"
         for profile, key in suite.ignored_variables()
     ]
+    unjudged = [s.id for s in suite.scenarios if s.agent_expectations and suite.judge is None]
+    if unjudged:
+        shown = ", ".join(unjudged[:5]) + (
+            f" and {len(unjudged) - 5} more" if len(unjudged) > 5 else ""
+        )
+        warnings.append(
+            f"{name}: agent_expectations of {shown} will not be checked: the suite has no "
+            "`judge` (add `judge: {llm: ...}`), so they are reported as skipped and never pass"
+        )
     return LoadedSuite(suite, Path(name), warnings)
 
 

@@ -164,7 +164,7 @@ class RunSettings(_Model):
     ringing_timeout: Duration = timedelta(seconds=30)
     max_call_duration: Duration = timedelta(minutes=5)
     fail_under: float | None = Field(default=None, ge=0, le=1)
-    """Exit non-zero when the pass rate is below this."""
+    """The pass rate the run must reach (0 to 1); without it, every call must pass."""
     link_timeout: Duration = timedelta(seconds=30)
     """After the last SIP call ends, how long to wait for the agent to sync the answered
     calls back before evaluating (the wait ends as soon as every one is linked)."""
