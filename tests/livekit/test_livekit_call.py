@@ -31,6 +31,7 @@ from support.livekit_agents import (
 )
 from support.livekit_room import FakeRoom, job_context
 
+from ringback.core.settings import Sink
 from ringback.livekit import RingbackPlugin
 
 SUPPORT_SCRIPT = [
@@ -488,3 +489,24 @@ async def test_start_and_end_are_the_calls_own(
     assert body["start_timestamp"] == int(joined)
     assert body["duration_ms"] == pytest.approx((left - joined) * 1000, abs=50)
     assert body["disconnection_reason"] == "user_hangup"  # the caller hung up first
+
+
+async def test_extra_sinks_get_every_call_as_with_the_pipecat_observer(
+    create_call_server: CreateCallServer, tmp_path: Path
+) -> None:
+    room = FakeRoom()
+    user = room.join("web-user", kind=rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD)
+    async with CreateCallServer() as mirror:
+        plugin, body = await run_short_call(
+            room,
+            create_call_server,
+            tmp_path,
+            leave=user,
+            request_timeout=5,
+            extra_sinks=[Sink(name="mirror", base_url=mirror.url)],
+        )
+        assert plugin.result is not None
+        assert [o.sink for o in plugin.result.outcomes] == ["primary", "mirror"]
+        assert plugin.result.delivered
+        (copy,) = mirror.requests
+    assert copy.body["call_id"] == body["call_id"] == plugin.call_id

@@ -37,6 +37,7 @@ from support.pipecat_scripted import (
 )
 
 from ringback.core.delivery import DeliveryStatus
+from ringback.core.settings import Sink
 from ringback.pipecat import RingbackObserver
 
 GREETING = [Step(text=["Hello there."], ttfb_ms=200)]
@@ -322,3 +323,27 @@ async def test_bad_configuration_and_a_refused_key_never_stop_a_call_nor_leak_th
     assert "option agent_version is invalid" in caplog.text
     assert "option call_type is invalid" in caplog.text
     assert "SECRET" not in caplog.text
+
+
+async def test_extra_sinks_get_every_call_as_with_the_livekit_plugin(
+    create_call_server: CreateCallServer, outbox_dir: Path
+) -> None:
+    async with CreateCallServer() as mirror:
+        observer = observer_for(
+            create_call_server,
+            outbox_dir,
+            "two-sinks",
+            request_timeout=5,
+            extra_sinks=[Sink(name="mirror", base_url=mirror.url)],
+        )
+        async with ScriptedCall([observer], steps=GREETING) as call:
+            await greet(call)
+            await call.end(at_ms=1500)
+        result = await observer.flush()
+
+        assert result is not None
+        assert result.delivered
+        assert [o.sink for o in result.outcomes] == ["primary", "mirror"]
+        assert [r.body["call_id"] for r in mirror.requests] == ["two-sinks"]
+    assert [r.body["call_id"] for r in create_call_server.requests] == ["two-sinks"]
+    assert observer.recorder.settings.request_timeout == 5.0

@@ -24,8 +24,10 @@ _EXPORTS = {
     "Correlation": "ringback.core.correlation",
     "Provider": "ringback.core.correlation",
     "extract_correlation": "ringback.core.correlation",
-    "CallOptions": "ringback.core.recorder",
+    "CallOptions": "ringback.core.options",
+    "IntegrationOptions": "ringback.core.options",
     "CallRecorder": "ringback.core.recorder",
+    "CallEnding": "ringback.core.ending",
     "Delivery": "ringback.core.delivery",
     "SubmitResult": "ringback.core.delivery",
     "RingbackSettings": "ringback.core.settings",
@@ -36,6 +38,7 @@ _EXPORTS = {
 
 __all__ = [
     "CallClock",
+    "CallEnding",
     "CallOptions",
     "CallRecord",
     "CallRecorder",
@@ -44,6 +47,7 @@ __all__ = [
     "CostInputs",
     "Delivery",
     "DisconnectionReason",
+    "IntegrationOptions",
     "Limits",
     "Provider",
     "RingbackError",
@@ -61,8 +65,10 @@ if TYPE_CHECKING:
     from ringback.core.contract import CallRecord, CallType, DisconnectionReason, Limits, Role
     from ringback.core.correlation import Correlation, Provider, extract_correlation
     from ringback.core.delivery import Delivery, SubmitResult
+    from ringback.core.ending import CallEnding
     from ringback.core.errors import RingbackError
-    from ringback.core.recorder import CallOptions, CallRecorder
+    from ringback.core.options import CallOptions, IntegrationOptions
+    from ringback.core.recorder import CallRecorder
     from ringback.core.settings import RingbackSettings, Sink, load_settings
     from ringback.core.timeline import CallClock, CostInputs, Timeline, TurnLatency
 

@@ -8,63 +8,24 @@ import contextlib
 import inspect
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from ringback.core.contract import CallRecord, CallType, DisconnectionReason
+from ringback.core.contract import CallRecord, DisconnectionReason
 from ringback.core.correlation import Correlation
 from ringback.core.delivery import Delivery, SubmitResult
 from ringback.core.delivery.envelope import build_envelope, entry_key
 from ringback.core.delivery.locking import EntryLock
+from ringback.core.ending import default_call_type
+from ringback.core.options import CallOptions, IntegrationOptions, RecordingUrlResolver
 from ringback.core.settings import RingbackSettings, load_settings
-from ringback.core.timeline import CallClock, CostCalculator, Timeline
+from ringback.core.timeline import CallClock, Timeline
+
+__all__ = ["RECORDING_URL_TIMEOUT", "CallOptions", "CallRecorder", "RecordingUrlResolver"]
 
 logger = logging.getLogger("ringback.recorder")
 
-RecordingUrlResolver = Callable[[], Awaitable[str | None] | str | None]
-"""Returns the call's recording URL once the call has ended (sync or async)."""
-
 RECORDING_URL_TIMEOUT = 2.0
 """Seconds a recording URL resolver may take before the call is sent without one."""
-
-
-class CallOptions(BaseModel):
-    """What an integration's user can say about every call, beyond the settings."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True, frozen=True)
-
-    call_id: str | None = None
-    """The call's id (idempotency key); a random one when not given."""
-    call_type: CallType | None = None
-    """Default: `phone_call` when SIP correlation was found, else `web_call`."""
-    agent_version: int | None = None
-    recording_url: str | RecordingUrlResolver | None = None
-    """A URL, or a function (sync or async) called once the call has ended."""
-    metadata: Mapping[str, Any] = Field(default_factory=dict)
-    """Extra `general_meta_data_raw` keys."""
-    cost_calculator: CostCalculator | None = None
-    """Returns the call's cost in cents from its usage (see `CostInputs`)."""
-
-    @classmethod
-    def lenient(cls, **given: Any) -> CallOptions:
-        """Options from an integration's keywords: `None` means not given, and an invalid one
-        is logged by name (never its value) and left out, so a configuration mistake never
-        stops a call from being recorded."""
-        values = {k: v for k, v in given.items() if v is not None}
-        try:
-            return cls(**values)
-        except ValidationError as exc:
-            errors = exc.errors(include_input=False, include_url=False)
-            bad = {str(e["loc"][0]) for e in errors if e["loc"]}
-            for error in errors:
-                name = str(error["loc"][0]) if error["loc"] else "?"
-                logger.error("ringback: option %s is invalid (%s); ignored", name, error["msg"])
-            try:
-                return cls(**{k: v for k, v in values.items() if k not in bad})
-            except ValidationError:
-                return cls()
 
 
 class CallRecorder:
@@ -101,11 +62,37 @@ class CallRecorder:
         self._live_lock: EntryLock | None = None
         self._snapshots: asyncio.Task[None] | None = None
         self._snapshot_revision = -1
+        self._sip_participant = False
+
+    @classmethod
+    def from_options(
+        cls,
+        options: IntegrationOptions,
+        *,
+        settings: RingbackSettings | None = None,
+        agent_hint: str | None = None,
+    ) -> CallRecorder:
+        """The recorder of one call from an integration's keywords: `settings` (default:
+        `options.load_settings()`), the lenient `CallOptions`, the explicit correlation, the
+        clock and the shared delivery, if any."""
+        return cls(
+            settings=settings if settings is not None else options.load_settings(),
+            options=options.call_options(),
+            agent_hint=agent_hint,
+            sip_call_id=options.sip_call_id,
+            sip_headers=options.sip_headers,
+            clock=options.clock,
+            delivery=options.delivery,
+        )
 
     # ── correlation ───────────────────────────────────────────────────────────
     def note_correlation(self, correlation: Correlation) -> None:
         """Merge a (possibly later, more complete) reading of the call's correlation."""
         self._extracted = self._extracted.merged(correlation)
+
+    def note_sip_participant(self) -> None:
+        """A SIP participant took part: the call is a phone call unless `call_type` was given."""
+        self._sip_participant = True
 
     @property
     def correlation(self) -> Correlation:
@@ -231,11 +218,15 @@ class CallRecorder:
         self, *, disconnection_reason: DisconnectionReason | str | None, recording_url: str | None
     ) -> CallRecord:
         options = self.options
+        correlation = self.correlation
+        call_type = options.call_type
+        if call_type is None:
+            call_type = default_call_type(correlation, sip_participant=self._sip_participant)
         return self.timeline.build(
             call_id=self.call_id,
-            call_type=options.call_type,
+            call_type=call_type,
             disconnection_reason=disconnection_reason,
-            correlation=self.correlation,
+            correlation=correlation,
             recording_url=recording_url,
             agent_version=options.agent_version,
             cost_calculator=options.cost_calculator,

@@ -2,21 +2,24 @@
 
 Evidence, strongest first:
 
-1. An unrecoverable session error (`CloseReason.ERROR`) -> `error`.
-2. The caller left before the session closed: the way they left (the participant's
+1. What the application said (`RingbackPlugin.set_disconnection_reason`).
+2. An unrecoverable session error (`CloseReason.ERROR`) -> `error`.
+3. The caller left before the session closed: the way they left (the participant's
    `disconnect_reason`) says who ended the call. `CLIENT_INITIATED` (the caller hung up),
    `USER_REJECTED` / `USER_UNAVAILABLE` (an outbound callee declined or did not answer) ->
    `user_hangup`; `ROOM_DELETED` / `ROOM_CLOSED` / `PARTICIPANT_REMOVED` (the agent deleted the
    room or removed the caller, which is how `EndCallTool` and `ctx.delete_room()` hang up) ->
    `agent_hangup`; SIP, media and connection failures -> `error`.
-3. The session's own close reason: `PARTICIPANT_DISCONNECTED` -> `user_hangup`;
+4. The session's own close reason: `PARTICIPANT_DISCONNECTED` -> `user_hangup`;
    `USER_INITIATED` (`session.shutdown()` / `aclose()`, which is also how the worker closes the
    session when the job ends) and `TASK_COMPLETED` -> `agent_hangup`; `JOB_SHUTDOWN` (the job
    ended while the caller was still connected: `ctx.shutdown()`, a worker drain or redeploy) ->
    `agent_hangup`, since the agent's side ended the call.
-4. With no close event (the session never started or never closed), the job's shutdown reason:
+5. With no close event (the session never started or never closed), the job's shutdown reason:
    `"job crashed"` -> `error`, a simulator that left -> `user_hangup`, anything else the job
    ended -> `agent_hangup`.
+
+Nothing at all -> `unknown`. The order is `ringback.core.ending`'s, shared with Pipecat.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 from livekit import rtc
 from livekit.agents import CloseReason
 from ringback.core.contract import DisconnectionReason
+from ringback.core.ending import CallEnding
 
 _DR = rtc.DisconnectReason
 
@@ -74,15 +78,20 @@ def disconnection_reason(
     close: CloseReason | None,
     departure: int | None = None,
     shutdown: str | None = None,
+    ending: CallEnding | None = None,
 ) -> DisconnectionReason:
     """Who ended the call, from the session's close reason, how the caller left (their
-    `rtc.DisconnectReason`, when they left before the close) and the job's shutdown reason."""
-    if close is CloseReason.ERROR:
-        return DisconnectionReason.ERROR
-    if departure is not None and departure in BY_DEPARTURE:
-        return BY_DEPARTURE[departure]
-    if close is not None:
-        return BY_CLOSE.get(close, DisconnectionReason.UNKNOWN)
-    if shutdown is not None:
-        return _SHUTDOWN_REASONS.get(shutdown.strip().lower(), DisconnectionReason.AGENT_HANGUP)
-    return DisconnectionReason.UNKNOWN
+    `rtc.DisconnectReason`, when they left before the close) and the job's shutdown reason,
+    after the application's word in `ending` (`ringback.core.ending` decides)."""
+    evidence = (
+        BY_DEPARTURE.get(departure) if departure is not None else None,
+        BY_CLOSE.get(close, DisconnectionReason.UNKNOWN) if close is not None else None,
+        (
+            _SHUTDOWN_REASONS.get(shutdown.strip().lower(), DisconnectionReason.AGENT_HANGUP)
+            if shutdown is not None
+            else None
+        ),
+    )
+    return (ending if ending is not None else CallEnding()).decide(
+        *evidence, fatal_error=close is CloseReason.ERROR
+    )

@@ -26,8 +26,10 @@ from livekit.agents import __version__ as agents_version
 from ringback.core.contract import CallType, DisconnectionReason
 from ringback.core.correlation import Correlation
 from ringback.core.delivery import SubmitResult
-from ringback.core.recorder import CallOptions, CallRecorder, RecordingUrlResolver
-from ringback.core.settings import Sink, load_settings
+from ringback.core.ending import CallEnding
+from ringback.core.options import IntegrationOptions, RecordingUrlResolver
+from ringback.core.recorder import CallRecorder
+from ringback.core.settings import Sink
 from ringback.core.timeline import CostCalculator
 
 from .close_reason import departure_name, disconnection_reason
@@ -67,18 +69,13 @@ class RingbackPlugin:
     the call is written to the outbox and then delivered within `delivery_deadline` seconds;
     what is not delivered is sent by the next worker start.
 
-    `ctx` defaults to the current job context. Delivery settings (`base_url`, `api_key`,
-    `workspace_id`, `agent_id`, `outbox_dir`, `delivery_deadline`, `request_timeout`,
-    `extra_sinks`) come from the keyword arguments, then `RINGBACK_*` environment variables,
-    then the defaults (the local collector). `sip_correlation_id` is the SIP Call-ID when you
-    know it better than the SIP participant does; `sip_headers` are X- headers to report
-    when you know them better than the participant's `sip.h.*` attributes do (both beat what
-    is read from the room; only X- headers are kept); `call_id` is the idempotency key (random by
-    default); `call_type` defaults to `phone_call` when a SIP participant took part;
-    `recording_url` is a URL or a (sync or async) function returning one once the call has
-    ended; `metadata` adds `general_meta_data_raw` keys; `cost_calculator` returns the call's
-    cost in cents from its usage; `direction` overrides the inbound/outbound detection
-    (`sip.ruleID`); `enabled=False` (or `RINGBACK_ENABLED=false`) makes it do nothing.
+    `ctx` defaults to the current job context. Every other keyword except `direction` is a
+    field of `ringback.core.IntegrationOptions`, as for `RingbackObserver` (`sip_correlation_id`
+    is its `sip_call_id`; it beats the SIP participant's `sip.callIDFull`, and `sip_headers`
+    beat its `sip.h.*` attributes). Here `call_type` defaults to `phone_call` when a SIP participant
+    took part, and `delivery_deadline` to `DEFAULT_DELIVERY_DEADLINE`. `direction` overrides the
+    inbound/outbound detection (`sip.ruleID`). `enabled=False` (or `RINGBACK_ENABLED=false`)
+    makes it do nothing.
 
     Nothing here raises into the agent: a problem is logged and the call is kept if it can be.
     """
@@ -119,10 +116,18 @@ class RingbackPlugin:
         self._finish_task: asyncio.Task[SubmitResult] | None = None
         self._lookup_task: asyncio.Task[bool] | None = None
         self._result: SubmitResult | None = None
-        self._explicit_reason: DisconnectionReason | None = None
+        self._ending = CallEnding()
         self._failed: set[str] = set()
         try:
-            settings = load_settings(
+            options = IntegrationOptions(
+                sip_call_id=sip_correlation_id,
+                sip_headers=sip_headers,
+                call_id=call_id,
+                call_type=call_type,
+                agent_version=agent_version,
+                recording_url=recording_url,
+                metadata=metadata,
+                cost_calculator=cost_calculator,
                 enabled=enabled,
                 base_url=base_url,
                 api_key=api_key,
@@ -131,29 +136,18 @@ class RingbackPlugin:
                 outbox_dir=outbox_dir,
                 delivery_deadline=delivery_deadline,
                 request_timeout=request_timeout,
-                extra_sinks=list(extra_sinks) if extra_sinks is not None else None,
+                extra_sinks=extra_sinks,
             )
+            settings = options.load_settings()
             if not settings.enabled:
                 logger.debug("ringback: disabled (RINGBACK_ENABLED=false); not recording")
                 return
             if "delivery_deadline" in settings.model_fields_set:
                 self._deadline = settings.delivery_deadline
-            options = CallOptions.lenient(
-                call_id=call_id,
-                call_type=call_type,
-                agent_version=agent_version,
-                recording_url=recording_url,
-                metadata=dict(metadata or {}),
-                cost_calculator=cost_calculator,
-            )
             self._ctx = ctx if ctx is not None else get_job_context(required=False)
             agent_hint = (self._ctx.job.agent_name or None) if self._ctx is not None else None
-            self._recorder = CallRecorder(
-                settings=settings,
-                options=options,
-                agent_hint=agent_hint,
-                sip_call_id=sip_correlation_id,
-                sip_headers=sip_headers,
+            self._recorder = CallRecorder.from_options(
+                options, settings=settings, agent_hint=agent_hint
             )
             self._items = HistoryRecorder(self._recorder.timeline)
             self._attach()
@@ -182,11 +176,7 @@ class RingbackPlugin:
         """Say how the call ended (e.g. ``"user_hangup"`` when your code knows the caller
         left); it beats the reason read from the session's close and the room. Call it before
         the call ends."""
-        try:
-            self._explicit_reason = DisconnectionReason(reason)
-        except ValueError:
-            valid = ", ".join(r.value for r in DisconnectionReason)
-            logger.error("ringback: %r is not a disconnection reason (%s)", reason, valid)
+        self._ending.set_disconnection_reason(reason)
 
     async def finish(self) -> SubmitResult | None:
         """End the call now if it has not ended, and wait until it is on disk and delivered
@@ -435,10 +425,8 @@ class RingbackPlugin:
             warning = tracker.missing_headers_warning(recorder.correlation)
             if warning is not None:
                 recorder.note_correlation(Correlation(warnings=(warning,)))
-        if recorder.options.call_type is None and tracker.is_sip:
-            recorder.options = recorder.options.model_copy(
-                update={"call_type": CallType.PHONE_CALL}
-            )
+        if tracker.is_sip:
+            recorder.note_sip_participant()
 
         departure: int | None = None
         if caller is not None and caller.left_at is not None and caller.left_at <= ended_at:
@@ -447,10 +435,11 @@ class RingbackPlugin:
         started_at = self._call_start(caller)
         if started_at is not None:
             timeline.mark_start(timeline.clock.from_wall(started_at))
-        reason = self._explicit_reason or disconnection_reason(
+        reason = disconnection_reason(
             close=close.reason if close is not None else None,
             departure=departure,
             shutdown=shutdown,
+            ending=self._ending,
         )
         timeline.set_metadata("livekit", self._livekit_metadata(close, shutdown, departure))
         return reason, timeline.clock.from_wall(ended_at)

@@ -17,6 +17,7 @@ from typing import Any
 
 from pipecat.frames.frames import CancelFrame, EndFrame, Frame, StopFrame
 from ringback.core.contract import DisconnectionReason, to_jsonable
+from ringback.core.ending import CallEnding
 
 # The reasons PipelineWorker (1.14) gives the CancelFrames it queues itself.
 IDLE_TIMEOUT_REASON = "idle timeout"
@@ -24,14 +25,14 @@ FATAL_ERROR_PREFIX = "fatal error"
 UNUSABLE_SUFFIX = "can no longer do its job"
 
 
-class CallEnding:
-    """The first end frame seen, and an explicit reason if the application gave one."""
+class PipelineEnding(CallEnding):
+    """The first end frame seen, next to the application's word (`set_disconnection_reason`)."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.frame: str | None = None
         self.reason: Any = None
         self.at_ms: float | None = None
-        self.explicit: DisconnectionReason | None = None
 
     @property
     def seen(self) -> bool:
@@ -43,13 +44,13 @@ class CallEnding:
             self.reason = getattr(frame, "reason", None)
             self.at_ms = at_ms
 
-    def disconnection_reason(self, *, fatal_error: bool) -> DisconnectionReason | None:
-        """None leaves the choice to the timeline (``error`` after a fatal error, else
-        ``unknown``)."""
-        if self.explicit is not None:
-            return self.explicit
-        if fatal_error:
-            return DisconnectionReason.ERROR
+    def disconnection_reason(self, *, fatal_error: bool) -> DisconnectionReason:
+        """The call's reason: the application's, else ``error`` after a fatal error, else the
+        end frame's, else ``unknown`` (`ringback.core.ending` decides)."""
+        return self.decide(self.frame_reason(), fatal_error=fatal_error)
+
+    def frame_reason(self) -> DisconnectionReason | None:
+        """What the end frame says (None: it says nothing)."""
         if self.frame == "EndFrame":
             return DisconnectionReason.AGENT_HANGUP
         if self.frame == "CancelFrame":

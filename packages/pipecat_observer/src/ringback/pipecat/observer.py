@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -51,11 +51,12 @@ from pipecat.utils.asyncio.task_manager import BaseTaskManager
 from ringback.core.contract import CallType, DisconnectionReason
 from ringback.core.correlation import Correlation, Provider
 from ringback.core.delivery import Delivery, SubmitResult
-from ringback.core.recorder import CallOptions, CallRecorder, RecordingUrlResolver
-from ringback.core.settings import RingbackSettings, load_settings
+from ringback.core.options import IntegrationOptions, RecordingUrlResolver
+from ringback.core.recorder import CallRecorder
+from ringback.core.settings import RingbackSettings, Sink
 from ringback.core.timeline import CallClock, CostCalculator
 
-from .ending import CallEnding
+from .ending import PipelineEnding
 from .flows import FlowLike, FlowWatcher
 from .metrics import MetricsRecorder
 from .telephony import correlation_from_payload
@@ -103,14 +104,11 @@ class RingbackObserver(BaseObserver):
     `CancelFrame`, a fatal error, or a pipeline that never started), the call is written to
     the outbox and delivered in a background task that `flush()` awaits.
 
-    Settings come from the keywords (`enabled`, `base_url`, `api_key`, `workspace_id`,
-    `agent_id`, `outbox_dir`, `delivery_deadline`, or a whole `settings`), then `RINGBACK_*`
-    environment variables. `sip_call_id` / `sip_headers` beat whatever correlation is read
-    from a telephony payload (`telephony=` or `note_telephony`, or a ready `correlation=`).
-    `call_id`, `call_type`, `agent_version`, `recording_url` (a URL or a sync/async function
-    returning one), `metadata` and `cost_calculator` are `ringback.core.recorder.CallOptions`.
-    `delivery` shares one `Delivery` between the calls of a process; `clock` is the call's time
-    base when the pipeline runs on a custom clock (its origin is the pipeline clock's zero).
+    Every keyword except `correlation`, `telephony`, `telephony_provider` and `end_timeout` is
+    a field of `ringback.core.IntegrationOptions`, as for `RingbackPlugin`: `sip_call_id` /
+    `sip_headers` beat whatever correlation is read from a telephony payload (`telephony=` or
+    `note_telephony`, or a ready `correlation=`); `clock` is the call's time base when the
+    pipeline runs on a custom clock (its origin is the pipeline clock's zero).
 
     Nothing here raises into the pipeline: a problem is logged and the call is kept.
     """
@@ -136,44 +134,44 @@ class RingbackObserver(BaseObserver):
         agent_id: str | None = None,
         outbox_dir: str | Path | None = None,
         delivery_deadline: float | None = None,
+        request_timeout: float | None = None,
+        extra_sinks: Sequence[Sink] | None = None,
         settings: RingbackSettings | None = None,
         delivery: Delivery | None = None,
         clock: CallClock | None = None,
         end_timeout: float | None = DEFAULT_END_TIMEOUT,
     ) -> None:
         super().__init__(observe_every_push=False)
-        if settings is None:
-            settings = load_settings(
-                enabled=enabled,
-                base_url=base_url,
-                api_key=api_key,
-                workspace_id=workspace_id,
-                agent_id=agent_id,
-                outbox_dir=outbox_dir,
-                delivery_deadline=delivery_deadline,
-            )
-        options = CallOptions.lenient(
+        options = IntegrationOptions(
+            sip_call_id=sip_call_id,
+            sip_headers=sip_headers,
             call_id=call_id,
             call_type=call_type,
             agent_version=agent_version,
             recording_url=recording_url,
             metadata=metadata,
             cost_calculator=cost_calculator,
-        )
-        self._recorder = CallRecorder(
+            enabled=enabled,
+            base_url=base_url,
+            api_key=api_key,
+            workspace_id=workspace_id,
+            agent_id=agent_id,
+            outbox_dir=outbox_dir,
+            delivery_deadline=delivery_deadline,
+            request_timeout=request_timeout,
+            extra_sinks=extra_sinks,
             settings=settings,
-            options=options,
-            sip_call_id=sip_call_id,
-            sip_headers=sip_headers,
-            clock=clock,
             delivery=delivery,
+            clock=clock,
         )
+        settings = options.load_settings()
+        self._recorder = CallRecorder.from_options(options, settings=settings)
         timeline = self._recorder.timeline
         self._turns = TurnTracker()
         self._tools = ToolTracker(timeline)
         self._metrics = MetricsRecorder(timeline, self._turns)
         self._flows = FlowWatcher(timeline, self._tools)
-        self._ending = CallEnding()
+        self._ending = PipelineEnding()
         self._enabled: bool = bool(settings.enabled)
         self._active = self._enabled
         self._anchored = clock is not None
@@ -242,11 +240,7 @@ class RingbackObserver(BaseObserver):
     def set_disconnection_reason(self, reason: DisconnectionReason | str) -> None:
         """Say how the call ended (e.g. ``"user_hangup"`` from the transport's
         ``on_client_disconnected``); it beats the reason inferred from the end frame."""
-        try:
-            self._ending.explicit = DisconnectionReason(reason)
-        except ValueError:
-            valid = ", ".join(r.value for r in DisconnectionReason)
-            logger.error("ringback: %r is not a disconnection reason (%s)", reason, valid)
+        self._ending.set_disconnection_reason(reason)
 
     async def flush(self, timeout: float | None = None) -> SubmitResult | None:
         """Finalise the call if the worker has not, and wait for its delivery (at most

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ringback.core import ending
 from ringback.core.contract import (
     DEFAULT_LIMITS,
     CallRecord,
@@ -267,10 +268,10 @@ class Timeline:
     ) -> CallRecord:
         """Build the call's `CallRecord`.
 
-        `call_type` defaults to `phone_call` when the correlation carries a SIP Call-ID or X-
-        headers, else `web_call`. `disconnection_reason` defaults to `error` after a fatal error
-        and to `unknown` otherwise. A failing `cost_calculator` is logged and leaves `call_cost`
-        out; it never fails the build.
+        `call_type` defaults to `phone_call` when the correlation carries a SIP Call-ID, X-
+        headers or a recipient, else `web_call`; `disconnection_reason` to `error` after a fatal
+        error, else `unknown` (the rules of `ringback.core.ending`). A failing
+        `cost_calculator` is logged and leaves `call_cost` out; it never fails the build.
         """
         end = self._end_ms if self._end_ms is not None else self.clock.now_ms()
         start = self._start_ms
@@ -327,11 +328,9 @@ class Timeline:
             if corr_meta:
                 general["correlation"] = corr_meta
         if call_type is None:
-            call_type = CallType.PHONE_CALL if fields else CallType.WEB_CALL
+            call_type = ending.default_call_type(correlation)
         if disconnection_reason is None:
-            disconnection_reason = (
-                DisconnectionReason.ERROR if self.has_fatal_error else DisconnectionReason.UNKNOWN
-            )
+            disconnection_reason = ending.disconnection_reason(fatal_error=self.has_fatal_error)
 
         call_cost = None
         if cost_calculator is not None:
