@@ -104,7 +104,8 @@ async def test_inbound_sip_call_exact_json(
         joined, abs=0.002
     )
     ended = datetime.fromisoformat(ringback["ended_at"]).timestamp()
-    assert left - 0.002 <= ended <= (await close).created_at
+    # ended_at is kept to the millisecond; the session closes well under 1 ms after the leave
+    assert left - 0.002 <= ended <= (await close).created_at + 0.001
     (request,) = create_call_server.requests
     assert request.query == {"workspace_id": "1", "agent_remote_identifier": "support-bot"}
     body = request.body
