@@ -49,7 +49,7 @@ def test_keys_create_list_revoke(tmp_path: Path) -> None:
     assert "key" not in entry
 
     missing = runner.invoke(app, ["keys", "revoke", "42", *db])
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2  # a user error: one line, exit 2
     assert "no key with id 42" in missing.output
 
 
@@ -80,7 +80,7 @@ def test_serve_refuses_no_auth_off_loopback(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["serve", "--no-auth", "--host", "0.0.0.0", "--database-url", str(tmp_path / "c")]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "only allowed on a loopback host" in result.output
 
 
@@ -97,7 +97,7 @@ async def test_serve_refuses_a_newer_schema(tmp_path: Path) -> None:
     result = await asyncio.to_thread(
         runner.invoke, app, ["serve", "--port", "0", "--database-url", path]
     )
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert "schema version 7" in result.output
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import sys
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,59 @@ def test_expectations_with_no_judge_are_a_warning_in_the_dry_run_and_the_run(
     code, output = text_run(suite_without_bar, tmp_path)
     assert code == 1, output
     assert f"warning: {warning}" in output
+
+
+def test_an_unreachable_livekit_server_is_one_line_and_exit_2(
+    suite_without_bar: Path,
+    database: str,
+    monkeypatch: pytest.MonkeyPatch,
+    create_call_server_url: str,
+) -> None:
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("RINGBACK_BASE_URL", create_call_server_url)
+    for name, value in {
+        "LIVEKIT_URL": f"ws://127.0.0.1:{port}",
+        "LIVEKIT_API_KEY": "key",
+        "LIVEKIT_API_SECRET": "a-secret-that-is-long-enough-for-hs256",
+        **ENV,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    result = CliRunner().invoke(app, ["run", str(suite_without_bar)])
+    assert result.exit_code == 2, result.output
+    last = result.output.splitlines()[-1]
+    assert last.startswith("error: could not reach the LiveKit server (Cannot connect to host")
+    assert last.endswith("; check LIVEKIT_URL")
+    assert "Traceback" not in result.output
+
+    debug = CliRunner().invoke(app, ["--debug", "run", str(suite_without_bar)])
+    assert debug.exit_code == 2
+    assert "Traceback (most recent call last)" in debug.output
+    assert debug.output.splitlines()[-1] == last
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "SUITE", "--transport", "text", "--agent", TEST_AGENT],
+        ["serve", "--port", "0"],
+        ["keys", "list"],
+        ["report", "R1", "--suite", "SUITE"],
+    ],
+)
+def test_a_postgresql_url_without_its_driver_is_one_line_and_exit_2(
+    args: list[str], suite_without_bar: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "asyncpg", None)  # as on a machine without the extra
+    monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", "postgresql://ringback:pw@127.0.0.1/db")
+    args = [str(suite_without_bar) if a == "SUITE" else a for a in args]
+
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines()[-1].startswith(
+        "error: the database postgresql+asyncpg://ringback:***@127.0.0.1/db needs the asyncpg "
+        "driver, which is not installed: pip install 'ringback-simulator[postgres]'"
+    )
+    assert "pw@" not in result.output

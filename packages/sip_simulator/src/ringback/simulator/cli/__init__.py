@@ -18,6 +18,17 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _options(
+    debug: bool = typer.Option(
+        False, "--debug", help="With an error, also show its traceback (for a bug report)."
+    ),
+) -> None:
+    from .console import flags
+
+    flags.debug = debug
+
+
 def register_commands(target: typer.Typer) -> None:
     """Attach every `ringback-sim` command and sub-app to `target`."""
     from ringback.simulator.batch.store_sink import CollectorRunStore

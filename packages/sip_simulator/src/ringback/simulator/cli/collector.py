@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.console import Console
 
 from ringback.simulator.collector.settings import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT
 from ringback.simulator.store.location import default_database_path
+
+from .console import fail
 
 DatabaseUrl = Annotated[
     str | None,
@@ -82,7 +85,7 @@ def serve(
         settings = CollectorSettings(**overrides)
         settings.check()
     except ValueError as exc:
-        _fail(str(exc))
+        _fail(str(exc), exc)
     _configure_logging(log_level)
 
     def out(text: str) -> None:
@@ -92,8 +95,8 @@ def serve(
         started = asyncio.run(run_server(settings, out))
     except OSError as exc:
         _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    except RuntimeError as exc:  # SchemaError and friends
-        _fail(str(exc))
+    except (RuntimeError, ValueError) as exc:  # SchemaError, DriverMissingError and friends
+        _fail(str(exc), exc)
     if not started:
         raise typer.Exit(1)
 
@@ -174,12 +177,11 @@ def _run(action: Any, database_url: str | None) -> Any:
     try:
         return asyncio.run(main())
     except (SchemaError, ValueError) as exc:
-        _fail(str(exc))
+        _fail(str(exc), exc)
 
 
-def _fail(message: str) -> Any:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+def _fail(message: str, exc: BaseException | None = None) -> NoReturn:
+    fail(Console(stderr=True), message, exc=exc)
 
 
 def _configure_logging(level: str) -> None:

@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
+from ringback.simulator.exit_codes import EXIT_FAILED
+
+from .console import fail
 
 
 class DemoTransport(str, Enum):
@@ -52,6 +54,7 @@ def demo_command(
     against a demo LiveKit agent with the Ringback plugin (in text transport offline, or over
     real SIP), an offline Pipecat call with the Ringback observer, then the linked run
     evaluated and reported."""
+    err = Console(stderr=True)
     from ringback.simulator.demo.render import render_demo
     from ringback.simulator.demo.run import run_demo
 
@@ -63,16 +66,11 @@ def demo_command(
         try:
             target = SipDemoTarget.from_env(sip_address)
         except (LiveKitConfigError, SipDemoConfigError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(EXIT_CONFIG) from None
+            fail(err, str(exc), exc=exc)
     elif sip_address is not None:
-        typer.echo("error: --sip-address needs --transport sip", err=True)
-        raise typer.Exit(EXIT_CONFIG)
+        fail(err, "--sip-address needs --transport sip")
     if keep is not None and keep.exists() and not keep.is_dir():
-        typer.echo(
-            f"error: --keep {keep} is a file; give a folder (it is created if missing)", err=True
-        )
-        raise typer.Exit(EXIT_CONFIG)
+        fail(err, f"--keep {keep} is a file; give a folder (it is created if missing)")
 
     started = time.monotonic()
     over = "over SIP" if target else "in text transport"
@@ -86,8 +84,7 @@ def demo_command(
     except Exception as exc:
         if target is None or not _sip_setup_error(exc):
             raise
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
     for line in render_demo(result, kept=keep is not None):
         typer.echo(line)
     typer.echo(f"({time.monotonic() - started:.1f} s)")

@@ -9,20 +9,17 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_USAGE
 from ringback.simulator.reports.format import percent
 from ringback.simulator.reports.models import ReportFormat
 from ringback.simulator.suite.models import Suite
 
+from .console import fail, say
+
 if TYPE_CHECKING:
     from ringback.simulator.evaluate import RunEvaluation
 
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
 DEFAULT_OUT = Path(".ringback/reports")
-
-
-def _say(console: Console, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _load(path: Path, err: Console) -> Suite:
@@ -32,8 +29,8 @@ def _load(path: Path, err: Console) -> Suite:
         return load_suite(path).suite
     except SuiteError as exc:
         for problem in exc.problems:
-            _say(err, str(problem))
-        raise typer.Exit(EXIT_CONFIG) from None
+            say(err, str(problem))
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def report_command(
@@ -58,7 +55,7 @@ def report_command(
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
     from ringback.simulator.reports.collect import UnknownRunError, report_run
-    from ringback.simulator.store import DatabaseError
+    from ringback.simulator.store import DatabaseError, DriverMissingError, SchemaError
 
     out_console, err = Console(), Console(stderr=True)
     suite = _load(suite_file, err)
@@ -78,16 +75,15 @@ def report_command(
 
     try:
         evaluation, written = asyncio.run(report())
-    except (UnknownRunError, JudgeConfigError) as exc:
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+    except (UnknownRunError, JudgeConfigError, DriverMissingError, SchemaError) as exc:
+        fail(err, str(exc), exc=exc)
     except (OSError, DatabaseError) as exc:
-        _say(err, f"error: the run could not be reported: {type(exc).__name__}: {exc}")
+        say(err, f"error: the run could not be reported: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
-    _say(
+    say(
         out_console,
         f"run {run_id}: pass rate {percent(evaluation.pass_rate)} "
         f"({evaluation.passed}/{evaluation.total} calls)",
     )
     for fmt, path in written.items():
-        _say(out_console, f"{fmt.value}: {path}")
+        say(out_console, f"{fmt.value}: {path}")

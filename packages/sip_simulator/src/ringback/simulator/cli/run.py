@@ -33,14 +33,17 @@ from ringback.simulator.dial.connection import (
     LiveKitAccessError,
     LiveKitConfigError,
     LiveKitConnection,
+    LiveKitUnreachableError,
 )
 from ringback.simulator.dial.dryrun import dry_run_calls, render_dry_run
 from ringback.simulator.dial.transport import SipTransport
 from ringback.simulator.dial.trunks import TrunkError
+from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE
 from ringback.simulator.plan import HeaderPlanError, RunPlan, plan_run
 from ringback.simulator.suite import SuiteError, load_suite
 from ringback.simulator.suite.models import Suite
 
+from .console import fail, say
 from .progress import progress_for
 
 if TYPE_CHECKING:
@@ -48,9 +51,6 @@ if TYPE_CHECKING:
     from ringback.simulator.text import AgentFactory
 
 DEFAULT_RESULTS_DIR = Path(".ringback/runs")
-EXIT_CALLS_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 130
 
 
 class TransportKind(str, Enum):
@@ -203,12 +203,13 @@ def make_run_app(
             )
 
         evaluated = isinstance(getattr(store, "workspace_id", None), int)
+        if evaluated:
+            _check_database(getattr(store, "database_url", None), err)
         embedded = factory is not None and evaluated and not os.environ.get("RINGBACK_BASE_URL")
         if evaluated and not embedded:
             problem = _unreachable_collector()
             if problem is not None:
-                _say(err, f"error: {problem}")
-                raise typer.Exit(EXIT_CONFIG)
+                fail(err, f"{problem}")
         if factory is not None:
             opening = _text_transport(
                 suite,
@@ -222,8 +223,7 @@ def make_run_app(
             try:
                 connection = LiveKitConnection.from_env()
             except LiveKitConfigError as exc:
-                _say(err, f"error: {exc}")
-                raise typer.Exit(EXIT_CONFIG) from None
+                fail(err, str(exc), exc=exc)
             opening = _sip_transport(
                 connection, concurrency or suite.run.concurrency, poll_interval_s=poll_interval
             )
@@ -241,11 +241,10 @@ def make_run_app(
                     err=err,
                 )
             )
-        except (LiveKitAccessError, TrunkError) as exc:
-            _say(err, f"error: {exc}")
-            raise typer.Exit(EXIT_CONFIG) from None
+        except (LiveKitUnreachableError, LiveKitAccessError, TrunkError) as exc:
+            fail(err, str(exc), exc=exc)
         except (KeyboardInterrupt, asyncio.CancelledError):
-            _say(err, f"interrupted; continue with --resume {plan.run_id}")
+            say(err, f"interrupted; continue with --resume {plan.run_id}")
             raise typer.Exit(EXIT_INTERRUPTED) from None
         raise typer.Exit(finish(summary))
 
@@ -265,19 +264,16 @@ def _agent_factory(
 
         error = text_only_flags_error(agent, agent_llm, agent_name)
         if error is not None:
-            _say(err, f"error: {error}")
-            raise typer.Exit(EXIT_CONFIG)
+            fail(err, f"{error}")
         return None
     if not agent:
-        _say(err, "error: --transport text needs --agent module:Class (the Agent to test)")
-        raise typer.Exit(EXIT_CONFIG)
+        fail(err, "--transport text needs --agent module:Class (the Agent to test)")
     from ringback.simulator.text import AgentImportError, load_agent
 
     try:
         return load_agent(agent)
     except AgentImportError as exc:
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
 
 
 @contextlib.asynccontextmanager
@@ -315,13 +311,23 @@ async def _embedded_collector(err: Console) -> AsyncIterator[None]:
 
     settings = CollectorSettings(host="127.0.0.1", port=0, no_auth=True)
     async with embedded_collector(settings) as collector:
-        _say(
+        say(
             err,
             f"RINGBACK_BASE_URL is unset: this run's calls are collected in-process at "
             f"{collector.url} into {collector.store.description}",
         )
         with environment({"RINGBACK_BASE_URL": collector.url}):
             yield
+
+
+def _check_database(url: str | None, err: Console) -> None:
+    """Exit with one line when the store's URL cannot be used (a bad URL, a missing driver)."""
+    from ringback.simulator.store import check_driver, database_url, default_database_url
+
+    try:
+        check_driver(database_url(url or default_database_url()))
+    except ValueError as exc:
+        fail(err, f"{exc} (RINGBACK_COLLECTOR_DATABASE_URL)", exc=exc)
 
 
 def _unreachable_collector() -> str | None:
@@ -392,7 +398,7 @@ def _interrupts(stop: Callable[[], None], err: Console) -> Iterator[None]:
         nonlocal presses
         presses += 1
         if presses == 1:
-            _say(err, "stopping (Ctrl-C again to quit without waiting)")
+            say(err, "stopping (Ctrl-C again to quit without waiting)")
             stop()
         elif main is not None:
             main.cancel()
@@ -409,19 +415,15 @@ def _interrupts(stop: Callable[[], None], err: Console) -> Iterator[None]:
             loop.remove_signal_handler(signal.SIGINT)
 
 
-def _say(console: Console, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
-
-
 def _load(path: Path, err: Console) -> Suite:
     try:
         loaded = load_suite(path)
     except SuiteError as exc:
         for problem in exc.problems:
-            _say(err, str(problem))
-        raise typer.Exit(EXIT_CONFIG) from None
+            say(err, str(problem))
+        raise typer.Exit(EXIT_USAGE) from None
     for warning in loaded.warnings:
-        _say(err, f"warning: {warning}")
+        say(err, f"warning: {warning}")
     return loaded.suite
 
 
@@ -431,26 +433,24 @@ def _plan(
     try:
         return plan_run(suite, run_id=run_id, patterns=patterns, tags=tags)
     except (HeaderPlanError, ValueError) as exc:
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
 
 
 def _previous(store: RunStore, run_id: str, err: Console) -> list[CallOutcome]:
     try:
         return store.previous(run_id)
     except LookupError as exc:
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
 
 
 def _exit_code(summary: RunSummary, *, evaluated: bool) -> int:
     """The batch's own code: 1 when it stopped on an error, 130 when interrupted. A run that
     is not evaluated also fails on any failed call; an evaluated one leaves that to the bar."""
     if summary.error:
-        return EXIT_CALLS_FAILED
+        return EXIT_FAILED
     if summary.stopped:
         return EXIT_INTERRUPTED
-    return 0 if summary.ok or evaluated else EXIT_CALLS_FAILED
+    return 0 if summary.ok or evaluated else EXIT_FAILED
 
 
 def _unevaluated_exit_code(suite: Suite, flag: float | None, code: int, out: Console) -> int:
@@ -459,10 +459,10 @@ def _unevaluated_exit_code(suite: Suite, flag: float | None, code: int, out: Con
     if code == EXIT_INTERRUPTED:
         return code
     if flag is not None:
-        _say(out, "error: --fail-under needs the collector's store to evaluate the run")
-        return EXIT_CONFIG
+        say(out, "error: --fail-under needs the collector's store to evaluate the run")
+        return EXIT_USAGE
     if suite.run.fail_under is not None:
-        _say(
+        say(
             out,
             "warning: run.fail_under not applied: these results are not in the collector's store",
         )
@@ -504,21 +504,21 @@ def _finish(
             _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, out)
         )
     except Exception as exc:  # the run's own outcome stands; only the evaluation is missing
-        _say(out, f"error: the run was not evaluated: {type(exc).__name__}: {exc}")
+        say(out, f"error: the run was not evaluated: {type(exc).__name__}: {exc}")
         return EXIT_NOT_EVALUATED
     if conclusion.unsynced:
         n = len(conclusion.unsynced)
         calls, were, count = ("call", "was", "counts") if n == 1 else ("calls", "were", "count")
-        _say(
+        say(
             out,
             f"warning: {n} answered {calls} {were} not synced back by the agent within "
             f"{timeout:g}s and {count} as unlinked (wait longer with --link-timeout)",
         )
     if conclusion.report_error:
-        _say(out, f"warning: reports not written: {conclusion.report_error}")
+        say(out, f"warning: reports not written: {conclusion.report_error}")
     for fmt, path in conclusion.reports.items():
-        _say(out, f"report ({fmt.value}): {path}")
-    return run_exit_code(conclusion.evaluation, suite, fail_under, code, lambda t: _say(out, t))
+        say(out, f"report ({fmt.value}): {path}")
+    return run_exit_code(conclusion.evaluation, suite, fail_under, code, lambda t: say(out, t))
 
 
 async def _conclude(
@@ -541,7 +541,7 @@ async def _conclude(
         if not told:
             told = True
             calls = "call" if missing == 1 else "calls"
-            _say(out, f"waiting up to {left:.0f}s for the agent to sync {missing} {calls} back")
+            say(out, f"waiting up to {left:.0f}s for the agent to sync {missing} {calls} back")
 
     async with suite_judge(suite.judge) as judge:
         return await conclude_run(
@@ -568,8 +568,7 @@ def _check_judge(store: RunStore, suite: Suite, err: Console) -> None:
     try:
         asyncio.run(check_judge(suite.judge))
     except JudgeConfigError as exc:
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
 
 
 run_app = make_run_app()

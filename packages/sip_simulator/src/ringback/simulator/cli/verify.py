@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
+from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
 from ringback.simulator.suite.models import Transport
 from ringback.simulator.verify.target import PASSWORD_ENV
+
+from .console import fail, say
 
 if TYPE_CHECKING:
     from ringback.simulator.verify.context import Collector
@@ -27,9 +30,6 @@ if TYPE_CHECKING:
 
     Flow = Callable[[Collector], Awaitable[VerifyReport]]
 
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_INTERRUPTED = 130
 TEXT_MAX_DURATION_S = 120.0
 SIP_DURATION_MARGIN_S = 30.0
 """LiveKit ends a verify call by itself this long after its hold, should verify die."""
@@ -38,10 +38,6 @@ SIP_DURATION_MARGIN_S = 30.0
 class TransportKind(str, Enum):
     SIP = "sip"
     TEXT = "text"
-
-
-def _say(console: Console, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _ask(question: str) -> str:
@@ -178,7 +174,7 @@ def verify_command(
         )
         suite, warnings = load_suite_file(suite_file, text=text)
         for warning in warnings:
-            _say(err, f"warning: {warning}")
+            say(err, f"warning: {warning}")
         endpoint = None if text else given.endpoint(_ask if sys.stdin.isatty() else None)
         duration = TEXT_MAX_DURATION_S if text else hold + SIP_DURATION_MARGIN_S
         target = verify_target(suite, endpoint, profile=profile, max_duration_s=duration, text=text)
@@ -208,8 +204,7 @@ def verify_command(
     except VerifyConfigError as exc:
         if as_json:
             print(json.dumps({"error": str(exc)}, indent=2))
-        _say(err, f"error: {exc}")
-        raise typer.Exit(EXIT_CONFIG) from None
+        fail(err, str(exc), exc=exc)
     except (KeyboardInterrupt, asyncio.CancelledError):
         decided = redact_steps(checklist.steps, [*secrets, *delivery_keys()])
         if as_json:
@@ -218,15 +213,15 @@ def verify_command(
         else:
             for step in decided:
                 for line in step_lines(step):
-                    _say(out, line)
-        _say(err, "interrupted")
+                    say(out, line)
+        say(err, "interrupted")
         raise typer.Exit(EXIT_INTERRUPTED) from None
     report = redact(report, [*secrets, *delivery_keys()])
     if as_json:
         print(report.model_dump_json(indent=2))
     else:
         for line in render(report):
-            _say(out, line)
+            say(out, line)
     raise typer.Exit(0 if report.ok else EXIT_FAILED)
 
 

@@ -14,12 +14,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-EXIT_CONFIG = 2
+from ringback.simulator.exit_codes import EXIT_USAGE
+
+from .console import say
+
 ENV_VARS = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
-
-
-def _say(console: Console, text: str) -> None:
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _agent_name(agent_name: str | None, suite_file: Path | None, err: Console) -> str:
@@ -35,8 +34,8 @@ def _agent_name(agent_name: str | None, suite_file: Path | None, err: Console) -
         return load_suite(suite_file).suite.livekit.caller_agent_name
     except SuiteError as exc:
         for problem in exc.problems:
-            _say(err, str(problem))
-        raise typer.Exit(EXIT_CONFIG) from None
+            say(err, str(problem))
+        raise typer.Exit(EXIT_USAGE) from None
 
 
 def worker_command(
@@ -66,19 +65,19 @@ def worker_command(
     name = _agent_name(agent_name, suite_file, err)
     missing = [var for var in ENV_VARS if not os.environ.get(var, "").strip()]
     if missing:
-        _say(
+        say(
             err,
             f"error: {', '.join(missing)} not set: the simulated-caller worker registers with "
             "your LiveKit project (LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET)",
         )
-        raise typer.Exit(EXIT_CONFIG)
+        raise typer.Exit(EXIT_USAGE)
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     from ringback.simulator.caller.worker import build_server, serve
 
     server = build_server(agent_name=name)
-    _say(err, f"simulated-caller worker {name!r}: waiting for calls (Ctrl-C to stop)")
+    say(err, f"simulated-caller worker {name!r}: waiting for calls (Ctrl-C to stop)")
     asyncio.run(serve(server, devmode=dev, drain_timeout=drain_timeout or None))
 
 

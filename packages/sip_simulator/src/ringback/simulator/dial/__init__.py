@@ -1,7 +1,12 @@
 """Dialling through the LiveKit SIP API: the connection, the outbound trunk, one call, and
 `SipTransport`, which dials a batch's calls."""
 
-from .connection import LiveKitAccessError, LiveKitConfigError, LiveKitConnection
+from .connection import (
+    LiveKitAccessError,
+    LiveKitConfigError,
+    LiveKitConnection,
+    LiveKitUnreachableError,
+)
 from .dialer import CALL_ID_ATTRIBUTE, Dialer, DialSettings, sip_request
 from .failures import (
     DialFailure,
@@ -21,6 +26,7 @@ __all__ = [
     "LiveKitAccessError",
     "LiveKitConfigError",
     "LiveKitConnection",
+    "LiveKitUnreachableError",
     "SipStatusAdvice",
     "SipTransport",
     "TrunkError",

@@ -38,6 +38,10 @@ class LiveKitAccessError(RingbackError, RuntimeError):
         return cls(f"{doing}: {access_hint(exc)}", code=exc.code)
 
 
+class LiveKitUnreachableError(RingbackError, ConnectionError):
+    """Nothing answers at `LIVEKIT_URL` (refused, no route, no such host)."""
+
+
 def access_hint(exc: api.ServerError) -> str:
     """Explain an unauthenticated / permission_denied answer (no secret in it)."""
     if exc.code == api.ServerErrorCode.UNAUTHENTICATED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import aiohttp
 from livekit import api
 
 from ringback.simulator.batch.outcome import CallOutcome
@@ -12,6 +13,7 @@ from ringback.simulator.batch.transport import CallObserver, Pace
 from ringback.simulator.plan import PlannedCall
 from ringback.simulator.suite.models import Suite
 
+from .connection import LiveKitUnreachableError
 from .dialer import Dialer, DialSettings
 from .trunks import TrunkManager
 
@@ -21,8 +23,8 @@ class SipTransport:
 
     `open` checks the dial target and finds or creates the trunk (keyed by
     `fingerprint_key`, the LiveKit API secret) before anything is dialled, raising
-    `LiveKitAccessError` / `TrunkError`. `poll_interval_s`: how often a call is checked for
-    its end.
+    `LiveKitUnreachableError` / `LiveKitAccessError` / `TrunkError`. `poll_interval_s`: how
+    often a call is checked for its end.
     """
 
     paced = True
@@ -40,9 +42,14 @@ class SipTransport:
     ) -> str | None:
         # for_suite checks the dial target before anything reaches LiveKit
         settings = DialSettings.for_suite(suite, "", poll_interval_s=self._poll_interval_s)
-        trunk = await TrunkManager(self._api, fingerprint_key=self._fingerprint_key).resolve(
-            suite.agent
-        )
+        try:
+            trunk = await TrunkManager(self._api, fingerprint_key=self._fingerprint_key).resolve(
+                suite.agent
+            )
+        except aiohttp.ClientConnectionError as exc:
+            raise LiveKitUnreachableError(
+                f"could not reach the LiveKit server ({exc}); check LIVEKIT_URL"
+            ) from exc
         settings = replace(settings, trunk_id=trunk.trunk_id)
         self._dialer = Dialer(self._api, settings, observer=observer, pace=pace, stop=stop)
         return trunk.trunk_id

@@ -9,6 +9,7 @@ largest cost. Each SQLite transaction here is one hop, and the event loop never 
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from ringback.core.errors import RingbackError
 
 DatabaseError = SQLAlchemyError
 """Any failure of the database behind the store."""
@@ -103,6 +106,25 @@ def create_sqlite_engine(url: str) -> Engine:
     return engine
 
 
+class DriverMissingError(RingbackError, ValueError):
+    """The database URL needs a driver that is not installed; the message says how to add it."""
+
+
+def check_driver(url: str) -> None:
+    """Raise `DriverMissingError` when `url` (as `database_url` returns it) needs a driver
+    that is not installed: PostgreSQL's asyncpg comes with the `postgres` extra."""
+    if make_url(url).get_driver_name() != "asyncpg":
+        return
+    try:
+        importlib.import_module("asyncpg")
+    except ImportError:
+        raise DriverMissingError(
+            f"the database {describe(url)} needs the asyncpg driver, which is not installed: "
+            "pip install 'ringback-simulator[postgres]' (or uv sync --extra postgres)"
+        ) from None
+
+
 def create_server_engine(url: str) -> AsyncEngine:
     """An asyncio engine for a database server (PostgreSQL with asyncpg)."""
+    check_driver(url)
     return create_async_engine(url, pool_pre_ping=True)
