@@ -3,13 +3,14 @@
     uv run python benchmarks/simulator_batch.py [--calls 1000] [--concurrency 200] [--rate 500]
         [--low-rate 20] [--low-calls 60] [--ring 1.0] [--polls 2] [--poll-interval 0.05]
 
-Starts the LiveKit Twirp stand-in (tests/support/livekit_twirp.py) as a separate process on
-127.0.0.1, so that what is measured here is the runner alone, driving the real livekit-api
-client: JWT signing, binary protobuf, one room + dispatch + CreateSIPParticipant (ringing
-`--ring` seconds) + GetParticipant polls + DeleteRoom per call. Prints wall time, achieved
-call starts per second against the limit (at a high limit, then at a low one to show the
-token bucket holds), the peak number of calls in progress seen by the stand-in, and the
-runner's peak memory (tracemalloc peak in a second run; max RSS growth of this process).
+Starts Ringback's stand-in for LiveKit's server API (`python -m ringback.livekit.testing`) as a
+separate process on 127.0.0.1, so that what is measured here is the runner alone, driving the
+real livekit-api client: JWT signing, binary protobuf, one room + dispatch +
+CreateSIPParticipant (ringing `--ring` seconds) + GetParticipant polls + DeleteRoom per call.
+Prints wall time, achieved call starts per second against the limit (at a high limit, then at
+a low one to show the token bucket holds), the peak number of calls in progress seen by the
+stand-in, and the runner's peak memory (tracemalloc peak in a second run; max RSS growth of
+this process).
 """
 
 from __future__ import annotations
@@ -29,16 +30,12 @@ from typing import Any
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
-
-from support.livekit_twirp import API_KEY, API_SECRET  # noqa: E402
-
-from ringback.simulator.batch import BatchRunner  # noqa: E402
-from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, RunSummary  # noqa: E402
-from ringback.simulator.dial import LiveKitConnection, SipTransport  # noqa: E402
-from ringback.simulator.plan import PlannedCall, RunPlan, plan_run  # noqa: E402
-from ringback.simulator.suite import Suite  # noqa: E402
+from ringback.livekit.testing import API_KEY, API_SECRET
+from ringback.simulator.batch import BatchRunner
+from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, RunSummary
+from ringback.simulator.dial import LiveKitConnection, SipTransport
+from ringback.simulator.plan import PlannedCall, RunPlan, plan_run
+from ringback.simulator.suite import Suite
 
 TIMEOUT_S = 300
 
@@ -88,7 +85,8 @@ def suite(calls: int, concurrency: int) -> Suite:
 def start_standin(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable,
-        str(ROOT / "tests" / "support" / "livekit_twirp.py"),
+        "-m",
+        "ringback.livekit.testing",
         "--ring",
         str(args.ring),
         "--polls",

@@ -49,6 +49,8 @@ def test_the_docs_have_examples() -> None:
     names = [name for name, _ in examples()]
     assert "README.md#1" in names
     assert any(name.startswith("docs/correlation.md") for name in names)
+    # the testing page's LiveKit session, Pipecat harness and server stand-in
+    assert {"docs/testing.md#1", "docs/testing.md#2", "docs/testing.md#3"} <= set(names)
 
 
 @pytest.mark.parametrize(("name", "code"), examples(), ids=[n for n, _ in examples()])

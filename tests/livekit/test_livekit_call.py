@@ -12,7 +12,6 @@ import pytest
 from livekit import rtc
 from livekit.agents import AgentSession, CloseEvent, CloseReason
 from support.create_call_server import CreateCallServer
-from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import (
     CALL_ID_FULL,
     CALLER_NUMBER,
@@ -33,12 +32,13 @@ from support.livekit_room import FakeRoom, job_context
 
 from ringback.core.settings import Sink
 from ringback.livekit import RingbackPlugin
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall, Usage
 
 SUPPORT_SCRIPT = [
-    Reply(tools=[("lookup_order", {"order_id": "A1"})], input_tokens=120, output_tokens=12),
-    Reply(text="Order A1 has shipped.", input_tokens=150, output_tokens=8, cached_tokens=100),
-    Reply(tools=[("transfer_to_billing", {})], input_tokens=170, output_tokens=9),
-    Reply(text="Billing here. Goodbye!", input_tokens=90, output_tokens=6),
+    Reply(tools=[ToolCall("lookup_order", {"order_id": "A1"})], usage=Usage(120, 12)),
+    Reply(text="Order A1 has shipped.", usage=Usage(150, 8, cached_tokens=100)),
+    Reply(tools=[ToolCall("transfer_to_billing")], usage=Usage(170, 9)),
+    Reply(text="Billing here. Goodbye!", usage=Usage(90, 6)),
 ]
 
 
@@ -82,7 +82,7 @@ async def test_inbound_sip_call_exact_json(
         emit=False,  # already in the room when the agent connected
     )
     with job_context(room, job_id="AJ_inbound") as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM(SUPPORT_SCRIPT))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM(SUPPORT_SCRIPT))
         plugin = RingbackPlugin(
             session, ctx, agent_version=4, **settings_kwargs(create_call_server.url, tmp_path)
         )
@@ -177,7 +177,7 @@ async def test_inbound_sip_call_exact_json(
             ),
         ],
         "general_meta_data_raw": {
-            "ai_models": {"asr_model": "", "llm_model": "fake-llm-1", "tts_model": ""},
+            "ai_models": {"asr_model": "", "llm_model": "scripted-llm", "tts_model": ""},
             "usage_token": {
                 "stt_duration_seconds": None,
                 "llm_token": 120 + 12 + 150 + 8 + 170 + 9 + 90 + 6,
@@ -186,8 +186,8 @@ async def test_inbound_sip_call_exact_json(
             "usage": [
                 {
                     "kind": "llm",
-                    "model": "fake-llm-1",
-                    "provider": "fake",
+                    "model": "scripted-llm",
+                    "provider": "ringback",
                     "input_tokens": 530,
                     "cached_input_tokens": 100,
                     "output_tokens": 35,
@@ -243,7 +243,7 @@ async def run_short_call(
     """One turn, then the caller (if given) leaves and the session closes."""
     with job_context(room) as ctx:
         session: AgentSession[None] = AgentSession(
-            llm=FakeLLM([Reply(text="Hello, how can I help?")])
+            llm=ScriptedLLM([Reply(text="Hello, how can I help?")])
         )
         plugin = RingbackPlugin(
             session, ctx, **settings_kwargs(server.url, outbox, **plugin_kwargs)
@@ -263,7 +263,7 @@ async def test_attributes_that_arrive_late_are_captured(
 ) -> None:
     room = FakeRoom()
     with job_context(room) as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
         await session.start(Support())
         # joins after the agent, with LiveKit's own attributes only
@@ -456,7 +456,7 @@ async def test_a_caller_already_in_the_room_when_the_job_connects(
         # fake_job_context marks the job connected (tests usually own the room); undo that so
         # JobContext.connect() runs as in a worker, as session.start(room=...) would run it
         ctx._connected = False
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
         assert not room.remote_participants  # nothing to read yet
         await ctx.connect()  # the caller appears without a participant_connected event

@@ -15,7 +15,6 @@ from livekit.agents import Agent, AgentSession, RunResult
 from livekit.agents.beta.tools import EndCallTool
 from livekit.agents.voice.agent_session import SessionConnectOptions
 from support.create_call_server import CreateCallServer, Fault
-from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import (
     INBOUND,
     INT,
@@ -31,6 +30,7 @@ from support.livekit_room import FakeRoom, job_context
 from ringback.core.delivery import entry_key
 from ringback.livekit import RingbackPlugin
 from ringback.livekit.history import HistoryRecorder
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall
 
 
 class Concierge(Agent):
@@ -43,7 +43,9 @@ async def test_the_agent_hanging_up_is_an_agent_hangup(
 ) -> None:
     room = FakeRoom()
     room.join("sip_caller", attributes={**INBOUND, **X_HEADERS}, emit=False)
-    llm = FakeLLM([Reply(tools=[("end_call", {})]), Reply(text="Goodbye, have a nice day!")])
+    llm = ScriptedLLM(
+        [Reply(tools=[ToolCall("end_call")]), Reply(text="Goodbye, have a nice day!")]
+    )
     with job_context(room) as ctx:
         session: AgentSession[None] = AgentSession(llm=llm)
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
@@ -73,7 +75,7 @@ async def test_a_reason_set_by_the_agent_beats_the_one_read_from_the_close(
 ) -> None:
     room = FakeRoom()
     room.join("sip_caller", attributes={**INBOUND, **X_HEADERS}, emit=False)
-    llm = FakeLLM([Reply(tools=[("end_call", {})]), Reply(text="Goodbye!")])
+    llm = ScriptedLLM([Reply(tools=[ToolCall("end_call")]), Reply(text="Goodbye!")])
     with job_context(room) as ctx:
         session: AgentSession[None] = AgentSession(llm=llm)
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
@@ -90,7 +92,7 @@ async def test_a_reason_set_by_the_agent_beats_the_one_read_from_the_close(
 async def test_an_unrecoverable_error_ends_the_call_as_error(
     create_call_server: CreateCallServer, tmp_path: Path
 ) -> None:
-    llm = FakeLLM([Reply(text="Sure."), Reply(error="upstream 500")])
+    llm = ScriptedLLM([Reply(text="Sure."), Reply(error="upstream 500")])
     with job_context(FakeRoom()) as ctx:
         session: AgentSession[None] = AgentSession(
             llm=llm, conn_options=SessionConnectOptions(max_unrecoverable_errors=0)
@@ -111,13 +113,13 @@ async def test_an_unrecoverable_error_ends_the_call_as_error(
             "at_ms": INT,
             "message": "APIError: upstream 500 (unrecoverable)",
             "fatal": False,
-            "source": "support.fake_llm.FakeLLM",
+            "source": "ringback.livekit.testing.llm.ScriptedLLM",
         },
         {
             "at_ms": INT,
             "message": "APIError: upstream 500",
             "fatal": True,
-            "source": "support.fake_llm.FakeLLM",
+            "source": "ringback.livekit.testing.llm.ScriptedLLM",
         },
     ]
 
@@ -126,7 +128,9 @@ async def test_an_interrupted_agent_turn_is_marked(
     create_call_server: CreateCallServer, tmp_path: Path
 ) -> None:
     gate = asyncio.Event()
-    llm = FakeLLM([Reply(text="Our refund policy has five sections. ", gate=gate, more="One...")])
+    llm = ScriptedLLM(
+        [Reply(text="Our refund policy has five sections. ", hold=gate, more="One...")]
+    )
     with job_context(FakeRoom()) as ctx:
         session: AgentSession[None] = AgentSession(llm=llm)
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
@@ -150,7 +154,7 @@ async def test_delivery_never_holds_up_the_session(
 ) -> None:
     create_call_server.script(Fault(hold=True))  # the backend accepts, then hangs
     with job_context(FakeRoom()) as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
         await session.start(Support())
         await session.run(user_input="Hi")
@@ -172,7 +176,7 @@ async def test_a_down_backend_leaves_the_call_for_the_next_worker(
 ) -> None:
     down = "http://127.0.0.1:9"
     with job_context(FakeRoom()) as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         kwargs = settings_kwargs(down, tmp_path, delivery_deadline=0.2)
         first = RingbackPlugin(session, ctx, **kwargs)
         await session.start(Support())
@@ -186,7 +190,7 @@ async def test_a_down_backend_leaves_the_call_for_the_next_worker(
 
     # the next job (worker start) with the backend up sends what the first one left
     with job_context(FakeRoom()) as ctx:
-        later: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello again!")]))
+        later: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello again!")]))
         second = RingbackPlugin(later, ctx, **settings_kwargs(create_call_server.url, tmp_path))
         (request,) = await create_call_server.wait_for_requests(1)
         assert request.call_id == first.call_id
@@ -210,7 +214,7 @@ async def test_broken_user_callbacks_do_not_lose_the_call(
         raise ZeroDivisionError("no price list")
 
     with job_context(FakeRoom()) as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         plugin = RingbackPlugin(
             session,
             ctx,
@@ -249,7 +253,7 @@ async def test_a_failing_handler_stays_inside_the_plugin(
     monkeypatch.setattr(HistoryRecorder, "message", explode)
     with job_context(FakeRoom()) as ctx:
         session: AgentSession[None] = AgentSession(
-            llm=FakeLLM([Reply(text="One."), Reply(text="Two.")])
+            llm=ScriptedLLM([Reply(text="One."), Reply(text="Two.")])
         )
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
         await session.start(Support())
@@ -273,7 +277,7 @@ async def test_the_api_key_never_reaches_the_logs(
 ) -> None:
     async with CreateCallServer(api_key="tr_api_the_right_one") as server:
         with caplog.at_level(logging.DEBUG), job_context(FakeRoom()) as ctx:
-            session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+            session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
             plugin = RingbackPlugin(
                 session,
                 ctx,
@@ -306,7 +310,7 @@ async def test_disabled_does_nothing(
     room = FakeRoom()
     room.join("sip_caller", attributes=INBOUND, emit=False)
     with job_context(room) as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
         plugin = RingbackPlugin(session, ctx, **kwargs)
         await session.start(Support())
         await session.run(user_input="Hi")
@@ -328,7 +332,7 @@ async def one_call(name: str, server: CreateCallServer, outbox: Path, turns: int
     )
     replies = [Reply(text=f"{name} answer {i}") for i in range(turns)]
     with job_context(room, job_id=f"job-{name}") as ctx:
-        session: AgentSession[None] = AgentSession(llm=FakeLLM(replies))
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM(replies))
         plugin = RingbackPlugin(session, ctx, **settings_kwargs(server.url, outbox))
         await session.start(Support())
         for i in range(turns):
@@ -365,7 +369,7 @@ async def test_attached_after_start_still_records_the_whole_history(
 ) -> None:
     with job_context(FakeRoom()) as ctx:
         session: AgentSession[None] = AgentSession(
-            llm=FakeLLM([Reply(text="Early."), Reply(text="Late.")])
+            llm=ScriptedLLM([Reply(text="Early."), Reply(text="Late.")])
         )
         await session.start(Support())
         await session.run(user_input="Before the plugin")
@@ -386,7 +390,7 @@ async def test_attached_after_start_still_records_the_whole_history(
 async def test_works_without_a_job_context(
     create_call_server: CreateCallServer, tmp_path: Path
 ) -> None:
-    session: AgentSession[None] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+    session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
     plugin = RingbackPlugin(session, **settings_kwargs(create_call_server.url, tmp_path))
     await session.start(Support())
     await session.run(user_input="Hi")

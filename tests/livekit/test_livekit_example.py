@@ -11,21 +11,22 @@ import pytest
 from livekit.agents import AgentSession, JobContext
 from support.create_call_server import CreateCallServer
 from support.examples import load_example
-from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import INT
 from support.livekit_jobs import job_info, run_job
+
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall, Usage
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "livekit_agent.py"
 
 SCRIPT = [
     Reply(text="Hi, thanks for calling! How can I help?"),  # the greeting
-    Reply(tools=[("lookup_order", {"order_id": "A1001"})], input_tokens=200, output_tokens=15),
-    Reply(text="Order A1001 has shipped.", input_tokens=240, output_tokens=9),
-    Reply(tools=[("transfer_to_billing", {})], input_tokens=260, output_tokens=8),
-    Reply(text="Transferring you to billing now.", input_tokens=280, output_tokens=7),
-    Reply(tools=[("issue_refund", {"order_id": "A1001", "reason": "wrong size"})]),
+    Reply(tools=[ToolCall("lookup_order", {"order_id": "A1001"})], usage=Usage(200, 15)),
+    Reply(text="Order A1001 has shipped.", usage=Usage(240, 9)),
+    Reply(tools=[ToolCall("transfer_to_billing")], usage=Usage(260, 8)),
+    Reply(text="Transferring you to billing now.", usage=Usage(280, 7)),
+    Reply(tools=[ToolCall("issue_refund", {"order_id": "A1001", "reason": "wrong size"})]),
     Reply(text="Done, 59 dollars are on their way back to you."),
-    Reply(tools=[("end_call", {})]),
+    Reply(tools=[ToolCall("end_call")]),
     Reply(text="Goodbye!"),
 ]
 CALLER = [
@@ -43,7 +44,7 @@ def example() -> ModuleType:
 
 def text_mode_session() -> AgentSession:
     """The example's session, with the scripted LLM and no audio in or out."""
-    session: AgentSession[None] = AgentSession(llm=FakeLLM(SCRIPT))
+    session: AgentSession[None] = AgentSession(llm=ScriptedLLM(SCRIPT))
     session.input.set_audio_enabled(False)
     session.output.set_audio_enabled(False)
     return session

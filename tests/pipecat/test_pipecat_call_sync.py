@@ -17,38 +17,43 @@ from pipecat.frames.frames import (
     LLMFullResponseEndFrame,
     TranscriptionFrame,
 )
-from pipecat.metrics.metrics import LLMTokenUsage
 from support.create_call_server import CreateCallServer
-from support.pipecat_scripted import ManualClock, ScriptedCall, Step, ToolCall, call_clock, tool
 
 from ringback.core.timeline import CostInputs
 from ringback.pipecat import RingbackObserver
+from ringback.pipecat.testing import (
+    ManualClock,
+    Reply,
+    ScriptedCall,
+    ToolCall,
+    Usage,
+    call_clock,
+    scripted_function,
+)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "correlation"
 TWILIO_START = json.loads((FIXTURES / "twilio_media_stream_start.json").read_text())
 
 ORDER = {"order_id": "4417", "status": "delivered", "total": 42.5}
 STEPS = [
-    Step(  # the greeting
+    Reply(  # the greeting
         text=["Hi, this is Acme support. ", "How can I help?"],
-        ttfb_ms=250,
-        usage=LLMTokenUsage(prompt_tokens=120, completion_tokens=12, total_tokens=132),
+        think_ms=250,
+        usage=Usage(input_tokens=120, output_tokens=12, total_tokens=132),
     ),
-    Step(
+    Reply(
         tools=[ToolCall("lookup_order", {"order_id": "4417"}, "call_lookup")],
-        ttfb_ms=300,
-        usage=LLMTokenUsage(
-            prompt_tokens=260, completion_tokens=18, total_tokens=278, cache_read_input_tokens=128
-        ),
+        think_ms=300,
+        usage=Usage(input_tokens=260, output_tokens=18, total_tokens=278, cached_tokens=128),
     ),
-    Step(
-        text=["Your order was delivered on Monday. ", "I can refund the full amount."], ttfb_ms=200
+    Reply(
+        text=["Your order was delivered on Monday. ", "I can refund the full amount."], think_ms=200
     ),
-    Step(
+    Reply(
         tools=[ToolCall("issue_refund", {"order_id": "4417", "amount": 42.5}, "call_refund")],
-        ttfb_ms=280,
+        think_ms=280,
     ),
-    Step(text=["Done. ", "Your refund reference is REF-991."], ttfb_ms=220),
+    Reply(text=["Done. ", "Your refund reference is REF-991."], think_ms=220),
 ]
 
 
@@ -100,10 +105,10 @@ async def test_a_refund_call_arrives_exactly(
     clock = ManualClock()
     call = ScriptedCall(
         [observer],
-        steps=STEPS,
+        replies=STEPS,
         functions={
-            "lookup_order": tool(clock, ORDER, run_ms=250),
-            "issue_refund": tool(clock, "REF-991", run_ms=400),
+            "lookup_order": scripted_function(clock, ORDER, run_ms=250),
+            "issue_refund": scripted_function(clock, "REF-991", run_ms=400),
         },
         hold_after_ms={2: 1000},  # the caller cuts the second utterance short
         clock=clock,
@@ -206,7 +211,7 @@ async def test_a_refund_call_arrives_exactly(
                 {
                     "kind": "llm",
                     "model": "scripted-llm",
-                    "provider": "ScriptedLLM",
+                    "provider": "ScriptedLLMService",
                     "input_tokens": 120 + 260,
                     "cached_input_tokens": 128,
                     "output_tokens": 12 + 18,
@@ -215,14 +220,14 @@ async def test_a_refund_call_arrives_exactly(
                 {
                     "kind": "tts",
                     "model": "scripted-tts",
-                    "provider": "ScriptedTTS",
+                    "provider": "ScriptedTTSService",
                     "characters": 142,
                     "requests": 6,
                 },
                 {
                     "kind": "stt",
                     "model": "scripted-stt",
-                    "provider": "ScriptedSTT",
+                    "provider": "ScriptedSTTService",
                     "audio_seconds": 2.4,
                     "requests": 1,
                 },
@@ -277,8 +282,8 @@ async def test_a_text_pipeline_syncs_the_llm_text(
         call_id="chat-1", base_url=create_call_server.url, outbox_dir=outbox_dir, clock=call_clock()
     )
     clock = ManualClock()
-    steps = [Step(text=["Sure, ", "I can help ", "with that."], ttfb_ms=400)]
-    async with ScriptedCall([observer], steps=steps, clock=clock, voice=False) as call:
+    steps = [Reply(text=["Sure, ", "I can help ", "with that."], think_ms=400)]
+    async with ScriptedCall([observer], replies=steps, clock=clock, voice=False) as call:
         clock.set_ms(1000)
         await call.send(
             InterimTranscriptionFrame("I need", "caller", "t"),

@@ -16,8 +16,9 @@ from pipecat.turns.user_turn_strategies import ExternalUserTurnStrategies
 from starlette.testclient import TestClient
 from support.create_call_server import CreateCallServer
 from support.examples import load_example
-from support.pipecat_scripted import ManualClock, ScriptedLLM, ScriptedTTS, Step
 from support.pipecat_twilio import SpeechProbe, TurnDetectingSTT, TwilioSocket
+
+from ringback.pipecat.testing import ManualClock, ScriptedLLMService, ScriptedTTSService
 
 ROOT = Path(__file__).parents[2]
 START = json.loads((ROOT / "tests/fixtures/correlation/twilio_media_stream_start.json").read_text())
@@ -71,10 +72,8 @@ async def test_the_example_bot_syncs_a_twilio_call(
     clock = ManualClock()  # only the scripted services' metrics use it; the call runs in real time
     services = bot.BotServices(
         stt=TurnDetectingSTT(["Where is my order?"]),
-        llm=ScriptedLLM(
-            clock, [Step(text=["Hi, Acme here."], ttfb_ms=300), Step(text=["It ships today."])]
-        ),
-        tts=ScriptedTTS(clock, ms_per_word=40),
+        llm=ScriptedLLMService(["Hi, Acme here.", "It ships today."], think_ms=300, clock=clock),
+        tts=ScriptedTTSService(clock, ms_per_word=40),
         user_turn_strategies=ExternalUserTurnStrategies(),
     )
     probe = SpeechProbe()
@@ -128,7 +127,7 @@ async def test_the_example_bot_syncs_a_twilio_call(
                 {
                     "kind": "tts",
                     "model": "scripted-tts",
-                    "provider": "ScriptedTTS",
+                    "provider": "ScriptedTTSService",
                     "characters": 29,
                     "requests": 2,
                 },

@@ -10,9 +10,9 @@ from pipecat.flows.manager import FlowManager
 from pipecat.flows.types import FlowArgs, FlowsFunctionSchema, NodeConfig
 from pipecat.frames.frames import TTSSpeakFrame
 from support.create_call_server import CreateCallServer
-from support.pipecat_scripted import ManualClock, ScriptedCall, Step, ToolCall, call_clock
 
 from ringback.pipecat import RingbackObserver
+from ringback.pipecat.testing import ManualClock, Reply, ScriptedCall, ToolCall, call_clock
 
 
 async def choose_refund(args: FlowArgs, flow_manager: FlowManager) -> tuple[Any, NodeConfig]:
@@ -65,10 +65,10 @@ async def test_flow_transitions_are_recorded_with_from_to_and_reason(
     )
     clock = ManualClock()
     steps = [
-        Step(tools=[ToolCall("choose_refund", {"reason": "damaged"}, "edge1")], ttfb_ms=200),
-        Step(text=["Let's get your refund sorted."], ttfb_ms=250),
+        Reply(tools=[ToolCall("choose_refund", {"reason": "damaged"}, "edge1")], think_ms=200),
+        Reply(text=["Let's get your refund sorted."], think_ms=250),
     ]
-    call = ScriptedCall([observer], steps=steps, clock=clock, user_aggregator=True)
+    call = ScriptedCall([observer], replies=steps, clock=clock, user_aggregator=True)
     flow = FlowManager(llm=call.llm, context_aggregator=call.aggregators, worker=call.worker)
     observer.watch_flow(flow)
     async with call:

@@ -26,21 +26,21 @@ from pipecat.processors.frame_processor import FrameDirection, FrameProcessor, F
 from pipecat.tests.utils import run_test
 from pipecat.workers.runner import WorkerRunner
 from support.create_call_server import CreateCallServer, Fault
-from support.pipecat_scripted import (
-    ManualClock,
-    ScriptedCall,
-    ScriptedLLM,
-    Step,
-    ToolCall,
-    call_clock,
-    tool,
-)
 
 from ringback.core.delivery import DeliveryStatus
 from ringback.core.settings import Sink
 from ringback.pipecat import RingbackObserver
+from ringback.pipecat.testing import (
+    ManualClock,
+    Reply,
+    ScriptedCall,
+    ScriptedLLMService,
+    ToolCall,
+    call_clock,
+    scripted_function,
+)
 
-GREETING = [Step(text=["Hello there."], ttfb_ms=200)]
+GREETING = [Reply(text=["Hello there."], think_ms=200)]
 
 
 def observer_for(
@@ -73,7 +73,7 @@ async def test_a_cancel_frame_ends_the_call_once_however_often_it_is_finalised(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:
     observer = observer_for(create_call_server, outbox_dir, "cancel-1")
-    async with ScriptedCall([observer], steps=GREETING) as call:
+    async with ScriptedCall([observer], replies=GREETING) as call:
         await greet(call)
         await call.end(at_ms=1500, cancel=True)
 
@@ -142,7 +142,7 @@ async def test_a_pipeline_stuck_on_its_end_frame_is_synced_after_end_timeout(
 ) -> None:
     observer = observer_for(create_call_server, outbox_dir, "stuck-end", end_timeout=0.05)
     holder = HoldsTheEnd()
-    async with ScriptedCall([observer], steps=GREETING, extra=[holder]) as call:
+    async with ScriptedCall([observer], replies=GREETING, extra=[holder]) as call:
         await greet(call)
         call.clock.set_ms(2000)
         await call.worker.queue_frame(EndFrame())
@@ -164,11 +164,11 @@ async def test_concurrent_calls_in_one_process_stay_separate(
         clock = ManualClock()
         observer = observer_for(create_call_server, outbox_dir, f"call-{n}")
         steps = [
-            Step(tools=[ToolCall(f"lookup_{n}", {"n": n}, f"t{n}")], ttfb_ms=100 * n),
-            Step(text=[f"Answer number {n}."], ttfb_ms=100),
+            Reply(tools=[ToolCall(f"lookup_{n}", {"n": n}, f"t{n}")], think_ms=100 * n),
+            Reply(text=[f"Answer number {n}."], think_ms=100),
         ]
-        functions = {f"lookup_{n}": tool(clock, {"n": n}, run_ms=50)}
-        async with ScriptedCall([observer], steps=steps, functions=functions, clock=clock) as c:
+        functions = {f"lookup_{n}": scripted_function(clock, {"n": n}, run_ms=50)}
+        async with ScriptedCall([observer], replies=steps, functions=functions, clock=clock) as c:
             await c.user_says(f"Question number {n}.", at_ms=1000, speech_ms=1000)
             await c.bot_spoke(1)
             await c.end(at_ms=5000)
@@ -196,8 +196,8 @@ async def test_a_failing_backend_and_a_broken_frame_never_reach_the_pipeline(
 ) -> None:
     create_call_server.always = Fault(status=503)
     observer = observer_for(create_call_server, outbox_dir, "down-1", delivery_deadline=0.2)
-    steps = [*GREETING, Step(text=["Still here."], ttfb_ms=100)]
-    async with ScriptedCall([observer], steps=steps) as call:
+    steps = [*GREETING, Reply(text=["Still here."], think_ms=100)]
+    async with ScriptedCall([observer], replies=steps) as call:
         await greet(call)
         # Usage data that does not hold what it should: recording it fails inside Ringback.
         broken = LLMUsageMetricsData.model_construct(processor="llm", model=None, value=None)
@@ -225,7 +225,7 @@ async def test_a_disabled_observer_records_and_sends_nothing(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:
     observer = observer_for(create_call_server, outbox_dir, "off-1", enabled=False)
-    async with ScriptedCall([observer], steps=GREETING) as call:
+    async with ScriptedCall([observer], replies=GREETING) as call:
         await greet(call)
         await call.end(at_ms=1500)
 
@@ -242,7 +242,7 @@ async def test_the_deprecated_pipeline_task_works_too(
 ) -> None:
     observer = observer_for(create_call_server, outbox_dir, "task-1")
     with pytest.warns(DeprecationWarning, match="PipelineTask"):
-        call = ScriptedCall([observer], steps=GREETING, worker_cls=PipelineTask)
+        call = ScriptedCall([observer], replies=GREETING, worker_cls=PipelineTask)
     async with call:
         await greet(call)
         await call.end(at_ms=1500)
@@ -269,7 +269,9 @@ async def test_run_test_on_the_system_clock(
     observer = RingbackObserver(
         call_id="run-test-1", base_url=create_call_server.url, outbox_dir=outbox_dir
     )
-    llm = ScriptedLLM(ManualClock(), [Step(text=["Hi! ", "How can I help?"], ttfb_ms=320)])
+    llm = ScriptedLLMService(
+        [Reply(text=["Hi! ", "How can I help?"], think_ms=320)], clock=ManualClock()
+    )
     before = time.time()
     await run_test(
         llm,
@@ -309,7 +311,7 @@ async def test_bad_configuration_and_a_refused_key_never_stop_a_call_nor_leak_th
             outbox_dir=outbox_dir,
             clock=call_clock(),
         )
-        async with ScriptedCall([observer], steps=GREETING) as call:
+        async with ScriptedCall([observer], replies=GREETING) as call:
             await greet(call)
             await call.end(at_ms=1500)
         result = await observer.flush()
@@ -336,7 +338,7 @@ async def test_extra_sinks_get_every_call_as_with_the_livekit_plugin(
             request_timeout=5,
             extra_sinks=[Sink(name="mirror", base_url=mirror.url)],
         )
-        async with ScriptedCall([observer], steps=GREETING) as call:
+        async with ScriptedCall([observer], replies=GREETING) as call:
             await greet(call)
             await call.end(at_ms=1500)
         result = await observer.flush()

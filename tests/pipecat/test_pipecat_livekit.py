@@ -1,7 +1,7 @@
 """`livekit_sip_correlation`: a LiveKit SIP participant's attributes, read through the server
-API (the Twirp stand-in, with the real `livekit.api` client), as the correlation of a Pipecat
-call; attributes that land after the participant joins, participants that leave, and every
-failure, which is logged once and never raised."""
+API (`ringback.livekit.testing.LiveKitStandIn`, with the real `livekit.api` client), as the
+correlation of a Pipecat call; attributes that land after the participant joins, participants
+that leave, and every failure, which is logged once and never raised."""
 
 from __future__ import annotations
 
@@ -20,8 +20,8 @@ from livekit import api
 from livekit.protocol import models as pm
 from livekit.protocol import sip as ps
 from support.create_call_server import CreateCallServer
-from support.livekit_twirp import API_KEY, API_SECRET, DialScript, LiveKitStandIn
 
+from ringback.livekit.testing import API_KEY, API_SECRET, DialScript, LiveKitStandIn
 from ringback.pipecat import RingbackObserver, livekit_sip_correlation
 
 ROOM = "call-room"

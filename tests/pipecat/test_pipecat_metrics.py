@@ -9,20 +9,20 @@ from pipecat.frames.frames import LLMContextFrame, MetricsFrame
 from pipecat.metrics.metrics import LLMTokenUsage, TTFBMetricsData
 from pipecat.pipeline.worker import PipelineParams
 from support.create_call_server import CreateCallServer
-from support.pipecat_scripted import ScriptedCall, Step, call_clock
 
 from ringback.pipecat import RingbackObserver
 from ringback.pipecat.metrics import gross_input_tokens, provider_name, service_kind
+from ringback.pipecat.testing import Reply, ScriptedCall, Usage, call_clock, token_usage
 
-OPENAI_STYLE = LLMTokenUsage(  # cache reads counted inside prompt_tokens
-    prompt_tokens=1000, completion_tokens=50, total_tokens=1050, cache_read_input_tokens=800
+OPENAI_STYLE = Usage(  # cache reads counted inside prompt_tokens
+    input_tokens=1000, output_tokens=50, total_tokens=1050, cached_tokens=800
 )
-ANTHROPIC_STYLE = LLMTokenUsage(  # cache reads and writes reported beside prompt_tokens
-    prompt_tokens=200,
-    completion_tokens=40,
+ANTHROPIC_STYLE = Usage(  # cache reads and writes reported beside prompt_tokens
+    input_tokens=200,
+    output_tokens=40,
     total_tokens=1140,
-    cache_read_input_tokens=800,
-    cache_creation_input_tokens=100,
+    cached_tokens=800,
+    cache_write_tokens=100,
 )
 
 
@@ -33,8 +33,8 @@ def observer_for(server: CreateCallServer, outbox_dir: Path, call_id: str) -> Ri
 
 
 def test_gross_input_tokens_whichever_way_the_cache_is_reported() -> None:
-    assert gross_input_tokens(OPENAI_STYLE) == 1000
-    assert gross_input_tokens(ANTHROPIC_STYLE) == 1100
+    assert gross_input_tokens(token_usage(OPENAI_STYLE)) == 1000
+    assert gross_input_tokens(token_usage(ANTHROPIC_STYLE)) == 1100
     broken = LLMTokenUsage(prompt_tokens=300, completion_tokens=20, total_tokens=0)
     assert gross_input_tokens(broken) == 300
 
@@ -45,10 +45,10 @@ async def test_latency_is_attributed_by_class_whatever_the_services_are_called(
     observer = observer_for(create_call_server, outbox_dir, "names-1")
     misleading = {"stt": "GoogleTTSService", "llm": "DeepgramSTTService", "tts": "OpenAILLMService"}
     steps = [
-        Step(text=["Hello."], ttfb_ms=250, usage=OPENAI_STYLE),
-        Step(text=["Sure."], ttfb_ms=310, usage=ANTHROPIC_STYLE),
+        Reply(text=["Hello."], think_ms=250, usage=OPENAI_STYLE),
+        Reply(text=["Sure."], think_ms=310, usage=ANTHROPIC_STYLE),
     ]
-    async with ScriptedCall([observer], steps=steps, names=misleading) as call:
+    async with ScriptedCall([observer], replies=steps, names=misleading) as call:
         assert [service_kind(p) for p in (call.stt, call.llm, call.tts, call.output)] == [
             "stt",
             "llm",
@@ -90,7 +90,7 @@ async def test_latency_is_attributed_by_class_whatever_the_services_are_called(
     assert general["usage"][0] == {
         "kind": "llm",
         "model": "scripted-llm",
-        "provider": "ScriptedLLM",
+        "provider": "ScriptedLLMService",
         "input_tokens": 2100,
         "cached_input_tokens": 1600,
         "output_tokens": 90,
@@ -103,7 +103,7 @@ async def test_model_names_come_from_the_services_even_without_metrics(
 ) -> None:
     observer = observer_for(create_call_server, outbox_dir, "models-1")
     async with ScriptedCall(
-        [observer], steps=[Step(text=["Hello."])], params=PipelineParams()
+        [observer], replies=[Reply(text=["Hello."])], params=PipelineParams()
     ) as call:
         call.clock.set_ms(100)
         await call.worker.queue_frame(LLMContextFrame(call.context))

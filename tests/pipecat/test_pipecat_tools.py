@@ -17,9 +17,16 @@ from pipecat.frames.frames import (
 )
 from pipecat.services.llm_service import FunctionCallParams
 from support.create_call_server import CreateCallServer
-from support.pipecat_scripted import ManualClock, ScriptedCall, Step, ToolCall, call_clock, tool
 
 from ringback.pipecat import RingbackObserver
+from ringback.pipecat.testing import (
+    ManualClock,
+    Reply,
+    ScriptedCall,
+    ToolCall,
+    call_clock,
+    scripted_function,
+)
 
 
 def observer_for(server: CreateCallServer, outbox_dir: Path, call_id: str) -> RingbackObserver:
@@ -76,12 +83,12 @@ async def test_every_result_type_and_a_failing_tool_are_recorded_once(
         "as_bool": True,
         "as_nested": {"items": [{"sku": "X1", "count": 3}], "total": 2.5},
     }
-    functions = {name: tool(clock, value) for name, value in results.items()}
-    functions["fails"] = tool(clock, None, error=ValueError("no stock"))
+    functions = {name: scripted_function(clock, value) for name, value in results.items()}
+    functions["fails"] = scripted_function(clock, None, error=ValueError("no stock"))
     calls = [ToolCall(name, {"n": i}, f"id{i}") for i, name in enumerate(functions)]
     observer = observer_for(create_call_server, outbox_dir, "tools-1")
     async with ScriptedCall(
-        [observer], steps=[Step(tools=calls, ttfb_ms=100)], functions=functions, clock=clock
+        [observer], replies=[Reply(tools=calls, think_ms=100)], functions=functions, clock=clock
     ) as call:
         clock.set_ms(500)
         await call.worker.queue_frame(LLMContextFrame(call.context))
@@ -125,8 +132,8 @@ async def test_interrupting_a_running_tool_records_its_cancellation(
     observer = observer_for(create_call_server, outbox_dir, "tools-2")
     async with ScriptedCall(
         [observer],
-        steps=[Step(tools=[ToolCall("slow_lookup", {"q": "x"}, "slow1")], ttfb_ms=100)],
-        functions={"slow_lookup": tool(clock, {"never": True}, block=never)},
+        replies=[Reply(tools=[ToolCall("slow_lookup", {"q": "x"}, "slow1")], think_ms=100)],
+        functions={"slow_lookup": scripted_function(clock, {"never": True}, block=never)},
         clock=clock,
     ) as call:
         clock.set_ms(500)
@@ -160,18 +167,18 @@ async def test_a_tool_timeout_and_intermediate_updates(
     observer = observer_for(create_call_server, outbox_dir, "tools-3")
     call = ScriptedCall(
         [observer],
-        steps=[
-            Step(
+        replies=[
+            Reply(
                 tools=[
                     ToolCall("slow", {}, "t1"),
                     ToolCall("report", {"job": 9}, "t2"),
                 ],
-                ttfb_ms=100,
+                think_ms=100,
             )
         ],
         clock=clock,
     )
-    call.llm.register_function("slow", tool(clock, {}, block=never), timeout_secs=0.05)
+    call.llm.register_function("slow", scripted_function(clock, {}, block=never), timeout_secs=0.05)
     call.llm.register_function("report", progress, cancel_on_interruption=False)
     async with call:
         clock.set_ms(500)

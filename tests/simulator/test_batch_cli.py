@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import typer
 from support.dialing import ENV, PASSWORD, SUPPORT_SUITE
-from support.livekit_twirp import DialScript, LiveKitStandIn
 from typer.testing import CliRunner
 
+from ringback.livekit.testing import DialScript, LiveKitStandIn
 from ringback.simulator.batch.sink import JsonlRunStore
 from ringback.simulator.cli.run import make_run_app, run_app
 

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 from support.dialing import run_batch, simple_suite
-from support.livekit_twirp import DialScript, LiveKitStandIn
 
+from ringback.livekit.testing import DialScript, LiveKitStandIn
 from ringback.simulator.batch import TokenBucket
 
 

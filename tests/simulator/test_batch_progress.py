@@ -6,8 +6,8 @@ import io
 
 from rich.console import Console
 from support.dialing import run_batch, simple_suite
-from support.livekit_twirp import DialScript, LiveKitStandIn
 
+from ringback.livekit.testing import DialScript, LiveKitStandIn
 from ringback.simulator.cli.progress import LiveProgress, PlainProgress, progress_for
 
 

@@ -13,8 +13,8 @@ import pytest
 from livekit import api
 from livekit.protocol import sip as ps
 from support.dialing import run_batch, simple_suite
-from support.livekit_twirp import DialScript, LiveKitStandIn
 
+from ringback.livekit.testing import DialScript, LiveKitStandIn
 from ringback.simulator.batch import (
     BatchRunner,
     MemorySink,

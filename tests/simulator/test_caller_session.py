@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from livekit.agents import AgentSession, EventAssert, llm
-from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import closed
 from test_caller_brief import planned
 
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall
 from ringback.simulator.caller import CallerBrief, ScriptedTurns, SimulatedCaller
 
 
@@ -30,11 +30,11 @@ async def test_an_improvising_caller_plays_its_persona_and_hangs_up() -> None:
         seen.append(chat_ctx.copy())
         if len(seen) == 1:
             return Reply(text="Hi, where is my order A1001?")
-        return Reply(text="Thanks, bye!", tools=[("hang_up", {})])
+        return Reply(text="Thanks, bye!", tools=[ToolCall("hang_up")])
 
     brief = improvising_brief()
     caller = SimulatedCaller(brief)
-    async with AgentSession[Any](llm=FakeLLM(respond=respond)) as session:
+    async with AgentSession[Any](llm=ScriptedLLM(respond=respond)) as session:
         ended = closed(session)
         await session.start(caller)
         first = await session.run(user_input="Support, how can I help?")
@@ -92,7 +92,7 @@ async def test_end_call_hangs_up_at_once() -> None:
     caller.end_call()  # not running yet: only remembered
     assert caller.ended_by == "max_duration"
     caller = SimulatedCaller(improvising_brief())
-    async with AgentSession[Any](llm=FakeLLM([Reply(text="Hello?")])) as session:
+    async with AgentSession[Any](llm=ScriptedLLM([Reply(text="Hello?")])) as session:
         ended = closed(session)
         await session.start(caller)
         caller.end_call()

@@ -108,7 +108,7 @@ async def test_an_improvising_caller_in_a_process_job(
     assert body["call_id"] == f"{meta['result_id']}-caller"
     assert body["general_meta_data_raw"]["simulation"]["scripted"] is False
     assert texts(body)[-1] == ("agent", "No, bye!")
-    assert body["general_meta_data_raw"]["ai_models"]["llm_model"] == "fake-llm-1"
+    assert body["general_meta_data_raw"]["ai_models"]["llm_model"] == "scripted-llm"
 
 
 async def test_the_max_duration_hangs_up_and_ends_the_job(

@@ -9,8 +9,8 @@ import pytest
 from livekit import api
 from livekit.protocol import sip as ps
 from support.dialing import PASSWORD, simple_suite
-from support.livekit_twirp import LiveKitStandIn
 
+from ringback.livekit.testing import LiveKitStandIn
 from ringback.simulator.dial import (
     LiveKitAccessError,
     TrunkError,

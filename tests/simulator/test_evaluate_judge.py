@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from support.fake_llm import FakeLLM, Reply
-
 from ringback.core.sample import sample_call
+from ringback.livekit.testing import Reply, ScriptedLLM
 from ringback.simulator.evaluate import (
     EXPECTATIONS_KIND,
     JUDGE_SKIPPED,
@@ -57,7 +56,7 @@ def test_without_a_judge_expectations_are_skipped_and_never_counted_as_passed() 
 
 async def test_a_judge_verdict_is_stored_with_its_reasoning() -> None:
     reasoning = "The agent called issue_refund for 4417 and said 3-5 business days."
-    judge = FakeLLM(
+    judge = ScriptedLLM(
         [Reply(text=json.dumps({"passed": True, "reasoning": reasoning}))], model="judge-1"
     )
     evaluation = await judge_call(scenario(), body(), None, judge=judge, result_id="r1")
@@ -67,14 +66,14 @@ async def test_a_judge_verdict_is_stored_with_its_reasoning() -> None:
     assert result.detail == {"model": "judge-1", "reasoning": reasoning}
     assert result.spec == {"expectations": EXPECTATIONS}
     assert evaluation.passed
-    assert judge.calls == 1
+    assert judge.requests == 1
     stored = json.loads(evaluation.model_dump_json())
     assert stored["assertions"][-1]["detail"]["reasoning"] == reasoning
 
 
 async def test_a_failing_verdict_fails_the_call() -> None:
     answer = '```json\n{"passed": false, "reasoning": "It never said when."}\n```'
-    judge = FakeLLM([Reply(text=answer)], model="judge-1")
+    judge = ScriptedLLM([Reply(text=answer)], model="judge-1")
     evaluation = await judge_call(scenario(), body(), None, judge=judge)
     result = expectations_of(evaluation)
     assert (result.passed, result.reason) == (
@@ -88,14 +87,14 @@ async def test_a_failing_verdict_fails_the_call() -> None:
 
 
 async def test_a_judge_that_does_not_answer_a_verdict_fails_the_check() -> None:
-    judge = FakeLLM([Reply(text="Looks fine to me!")], model="judge-1")
+    judge = ScriptedLLM([Reply(text="Looks fine to me!")], model="judge-1")
     result = expectations_of(await judge_call(scenario(), body(), None, judge=judge))
     assert result.passed is False
     assert (
         result.reason == "the judge failed: the judge did not answer with JSON: 'Looks fine to me!'"
     )
 
-    broken = FakeLLM([Reply(error="model overloaded")], model="judge-1")
+    broken = ScriptedLLM([Reply(error="model overloaded")], model="judge-1")
     result = expectations_of(await judge_call(scenario(), body(), None, judge=broken))
     assert result.passed is False
     assert result.reason.startswith("the judge failed: ")
@@ -109,7 +108,7 @@ async def test_the_judge_sees_the_expectations_and_the_transcript() -> None:
         seen.extend(item.text_content or "" for item in chat_ctx.items)
         return Reply(text='{"passed": true, "reasoning": "ok"}')
 
-    await judge_call(scenario(), body(), None, judge=FakeLLM(respond=respond))
+    await judge_call(scenario(), body(), None, judge=ScriptedLLM(respond=respond))
     system, user = seen
     assert system == SYSTEM_PROMPT
     assert user.startswith(f"Expectations:\n{EXPECTATIONS}\n\nTranscript:\n")
@@ -119,7 +118,7 @@ async def test_the_judge_sees_the_expectations_and_the_transcript() -> None:
 
 
 async def test_a_judge_on_a_missing_agent_side_fails_without_calling_it() -> None:
-    judge = FakeLLM([], model="judge-1")
+    judge = ScriptedLLM([], model="judge-1")
     evaluation = await judge_call(scenario(), None, None, judge=judge)
     assert expectations_of(evaluation).passed is False
-    assert judge.calls == 0
+    assert judge.requests == 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from support.collector_server import running_collector
-from support.fake_llm import FakeLLM, Reply
 from support.text_runs import point_ringback_at, text_run
 
+from ringback.livekit.testing import Reply, ScriptedLLM
 from ringback.simulator.evaluate import evaluate_run
 from ringback.simulator.suite import load_suite
 
@@ -36,7 +36,7 @@ async def test_a_text_run_is_evaluated_from_the_collector_store(
         # a result whose agent never synced, and one from a scenario the suite lacks
         await collector.store.register_result(1, run.id, "a" * 32, scenario_id="order-status")
         await collector.store.register_result(1, run.id, "b" * 32, scenario_id="retired")
-        judge = FakeLLM(
+        judge = ScriptedLLM(
             respond=lambda _: Reply(text='{"passed": true, "reasoning": "It said shipped."}'),
             model="judge-1",
         )

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 from support.collector_server import running_collector
-from support.fake_llm import FakeLLM
 from support.judges import ShippedJudge
 from support.text_runs import point_ringback_at, text_run
 from typer.testing import CliRunner
 
+from ringback.livekit.testing import ScriptedLLM
 from ringback.simulator.cli import app
 from ringback.simulator.evaluate.judge_llm import HIDDEN, JudgeConfigError, make_judge
 from ringback.simulator.evaluate.stored import load_evaluation
@@ -24,7 +24,7 @@ JUDGED_SUITE = Path(__file__).parents[1] / "fixtures" / "evaluate" / "support_te
 
 def test_a_module_reference_builds_the_llm_with_its_options() -> None:
     judge = make_judge(JudgeSettings(llm="support.judges:shipped_judge", options={"model": "j-2"}))
-    assert isinstance(judge, FakeLLM)
+    assert isinstance(judge, ScriptedLLM)
     assert judge.model == "j-2"
 
 
@@ -94,7 +94,7 @@ async def test_run_judges_with_the_suites_llm_and_keeps_the_verdicts_with_the_ru
         assert "pass rate 50.0% (1/2 calls): 1 failed;" in result.output
         assert "agent_expectations: judge (judge-7): expectations not met" in result.output
         # one judge checked before the calls, one that judged them: both closed
-        assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(0, True), (2, True)]
+        assert [(j.requests, j.closed) for j in ShippedJudge.made] == [(0, True), (2, True)]
         (run,) = await collector.store.list_runs(1)
         saved = await load_evaluation(collector.store, 1, run.id)
 
@@ -140,7 +140,7 @@ async def test_report_judges_again_and_replaces_the_kept_evaluation(
             ["report", run.id, "--suite", str(JUDGED_SUITE), "--out", str(tmp_path / "rep")],
         )
         assert result.exit_code == 0, result.output
-        assert [(j.calls, j.closed) for j in ShippedJudge.made] == [(2, True)]
+        assert [(j.requests, j.closed) for j in ShippedJudge.made] == [(2, True)]
         after = await load_evaluation(collector.store, 1, run.id)
 
     assert "pass rate 50.0% (1/2 calls)" in result.output

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 from support.dialing import ENV
-from support.livekit_twirp import LiveKitStandIn
 from support.text_runs import TEST_AGENT
 from typer.testing import CliRunner
 
+from ringback.livekit.testing import LiveKitStandIn
 from ringback.simulator.cli import app
 from ringback.simulator.store import Store
 

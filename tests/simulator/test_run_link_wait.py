@@ -11,9 +11,9 @@ import pytest
 from livekit.protocol import sip as ps
 from support.collector_calls import call_record
 from support.dialing import ENV
-from support.livekit_twirp import DialScript, LiveKitStandIn
 from typer.testing import CliRunner
 
+from ringback.livekit.testing import DialScript, LiveKitStandIn
 from ringback.simulator.batch.conclude import wait_for_agent_sides
 from ringback.simulator.cli import app
 from ringback.simulator.collector.prepare import prepare_call

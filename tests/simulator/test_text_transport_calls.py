@@ -11,9 +11,9 @@ from typing import Any
 
 from support.caller_agents import example_brain
 from support.create_call_server import CreateCallServer
-from support.fake_llm import FakeLLM, Reply
 from test_caller_brief import TEXT_SUITE
 
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall
 from ringback.simulator.batch import BatchRunner
 from ringback.simulator.batch.outcome import FailureKind, OutcomeStatus
 from ringback.simulator.batch.sink import MemorySink
@@ -38,7 +38,7 @@ def suite() -> Suite:
 def settings(server: CreateCallServer, outbox: Path, **extra: Any) -> TextCallSettings:
     options: dict[str, Any] = {
         "agent": load_agent(f"{EXAMPLE}:Support"),
-        "agent_llm": lambda call: FakeLLM(respond=example_brain),
+        "agent_llm": lambda call: ScriptedLLM(respond=example_brain),
         "agent_name": "support-bot",
         "ringback": {"base_url": server.url, "outbox_dir": outbox},
     }
@@ -192,7 +192,7 @@ async def test_the_max_duration_ends_a_call_that_would_not_end(
     chatty = settings(
         create_call_server,
         outbox_dir,
-        caller_llm=lambda call: FakeLLM(respond=lambda ctx: Reply(text="Tell me more.")),
+        caller_llm=lambda call: ScriptedLLM(respond=lambda ctx: Reply(text="Tell me more.")),
     )
     outcome = await run_text_call(call, chatty)
     assert outcome.status is OutcomeStatus.COMPLETED
@@ -225,11 +225,11 @@ async def test_an_improvising_caller_plays_against_the_agent(
     call = improvising(one_call())
     replies = [
         Reply(text="Hi, is my order A1001 there?"),
-        Reply(text="Thanks, bye.", tools=[("hang_up", {})]),
+        Reply(text="Thanks, bye.", tools=[ToolCall("hang_up")]),
     ]
     outcome = await run_text_call(
         call,
-        settings(create_call_server, outbox_dir, caller_llm=lambda c: FakeLLM(replies)),
+        settings(create_call_server, outbox_dir, caller_llm=lambda c: ScriptedLLM(replies)),
     )
     assert (outcome.status, outcome.end_reason) == (OutcomeStatus.COMPLETED, "hangup")
     agent = sides(create_call_server)[(call.result_id, AGENT_SIDE)]
@@ -246,7 +246,7 @@ async def test_a_failing_caller_is_an_error_not_an_agent_failure(
     broken = settings(
         create_call_server,
         outbox_dir,
-        caller_llm=lambda c: FakeLLM([Reply(error="caller model down")]),
+        caller_llm=lambda c: ScriptedLLM([Reply(error="caller model down")]),
     )
     outcome = await run_text_call(call, broken)
     assert outcome.status is OutcomeStatus.ERROR
@@ -278,8 +278,8 @@ async def test_stopping_hangs_up_the_active_calls(
     calls = [improvising(c).model_copy(update={"max_duration_s": 60}) for c in plan.calls]
     sink = MemorySink()
 
-    def chatty(call: PlannedCall) -> FakeLLM:
-        return FakeLLM(respond=lambda ctx: Reply(text="Tell me more."))
+    def chatty(call: PlannedCall) -> ScriptedLLM:
+        return ScriptedLLM(respond=lambda ctx: Reply(text="Tell me more."))
 
     runner = BatchRunner(
         suite(),

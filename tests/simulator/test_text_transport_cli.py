@@ -167,7 +167,7 @@ def test_a_factory_returning_something_else_fails_each_call(
             "NeedsArguments() needs arguments (name)",
         ),
         (
-            ["--transport", "text", "--agent", "support.caller_agents:FakeLLM"],
+            ["--transport", "text", "--agent", "support.caller_agents:ScriptedLLM"],
             "not a livekit.agents.Agent subclass",
         ),
         (

@@ -8,16 +8,16 @@ from typing import Any
 
 from livekit.agents import AgentSession
 from support.create_call_server import CreateCallServer
-from support.fake_llm import FakeLLM, Reply
 from support.livekit_agents import SIP_HEADERS, Support
 
 from ringback.livekit import RingbackPlugin
+from ringback.livekit.testing import Reply, ScriptedLLM
 
 
 async def test_explicit_sip_headers_are_reported(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:
-    session: AgentSession[Any] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+    session: AgentSession[Any] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
     plugin = RingbackPlugin(
         session,
         None,
@@ -43,7 +43,7 @@ async def test_explicit_sip_headers_are_reported(
 async def test_without_sip_headers_nothing_changes(
     create_call_server: CreateCallServer, outbox_dir: Path
 ) -> None:
-    session: AgentSession[Any] = AgentSession(llm=FakeLLM([Reply(text="Hello!")]))
+    session: AgentSession[Any] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
     plugin = RingbackPlugin(session, None, base_url=create_call_server.url, outbox_dir=outbox_dir)
     await session.start(Support())
     await session.run(user_input="Hi")

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from support.collector_server import RunningCollector, running_collector
 from support.dialing import ENV, PASSWORD, SUPPORT_SUITE
-from support.livekit_twirp import LiveKitStandIn
 from support.text_runs import point_ringback_at
 from support.verify_agent import SyncingAgent, synced
 from typer.testing import CliRunner, Result
 
+from ringback.livekit.testing import LiveKitStandIn
 from ringback.simulator.cli import app
 from ringback.simulator.verify.inputs import EndpointOptions
 

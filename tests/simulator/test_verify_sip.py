@@ -16,10 +16,10 @@ from livekit.protocol import sip as ps
 from support.collector_calls import call_body
 from support.collector_server import RunningCollector
 from support.dialing import PASSWORD
-from support.livekit_twirp import DialScript
 from support.verify_agent import SyncingAgent, synced
 from support.verify_rig import NO_LINK, Rig, shapes, statuses, step, verify_rig
 
+from ringback.livekit.testing import DialScript
 from ringback.simulator.suite.models import AgentEndpoint
 from ringback.simulator.verify.call import HUNG_UP_FIX, READ_GRANT_FIX
 from ringback.simulator.verify.checklist import Checklist

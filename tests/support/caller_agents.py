@@ -6,7 +6,7 @@ from typing import Any
 
 from livekit.agents import Agent, function_tool, llm
 
-from .fake_llm import FakeLLM, Reply
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall
 
 
 def _last(chat_ctx: llm.ChatContext) -> Any:
@@ -22,14 +22,14 @@ def support_brain(chat_ctx: llm.ChatContext) -> Reply:
         return Reply(text=f"Your order has {status}.")
     text = (getattr(last, "text_content", None) or "").lower()
     if "a1001" in text:
-        return Reply(tools=[("lookup_order", {"order_id": "A1001"})])
+        return Reply(tools=[ToolCall("lookup_order", {"order_id": "A1001"})])
     if "bye" in text:
         return Reply(text="Goodbye, have a nice day!")
     return Reply(text="Hi, this is support. How can I help?")
 
 
-def support_llm(*_: object) -> FakeLLM:
-    return FakeLLM(respond=support_brain, model="fake-support-llm")
+def support_llm(*_: object) -> ScriptedLLM:
+    return ScriptedLLM(respond=support_brain, model="fake-support-llm")
 
 
 class TextSupport(Agent):
@@ -65,9 +65,9 @@ class NotAnAgent:
     pass
 
 
-def caller_brain(*replies: Reply) -> FakeLLM:
+def caller_brain(*replies: Reply) -> ScriptedLLM:
     """An improvising caller's LLM playing `replies` in order."""
-    return FakeLLM(replies, model="fake-caller-llm")
+    return ScriptedLLM(replies, model="fake-caller-llm")
 
 
 def example_brain(chat_ctx: llm.ChatContext) -> Reply:
@@ -81,9 +81,9 @@ def example_brain(chat_ctx: llm.ChatContext) -> Reply:
         return Reply(text="Order A1001 has shipped.")
     text = (getattr(last, "text_content", None) or "").lower()
     if "bye!" in text:
-        return Reply(tools=[("end_call", {})])
+        return Reply(tools=[ToolCall("end_call")])
     if "a1001" in text:
-        return Reply(tools=[("lookup_order", {"order_id": "A1001"})])
+        return Reply(tools=[ToolCall("lookup_order", {"order_id": "A1001"})])
     if "goodbye" in text:
         return Reply(text="Goodbye, take care.")
     return Reply(text="How can I help?")

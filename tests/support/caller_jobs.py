@@ -15,9 +15,8 @@ from livekit.agents.job import JobAcceptArguments, RunningJobInfo
 from livekit.protocol import agent as agent_proto
 from livekit.protocol import models
 
+from ringback.livekit.testing import Reply, ScriptedLLM, ToolCall
 from ringback.simulator.caller import CallerBrief, start_caller
-
-from .fake_llm import FakeLLM, Reply
 
 
 def caller_job(
@@ -43,7 +42,8 @@ def caller_job(
 async def text_caller_entry(ctx: JobContext) -> None:
     """Start the caller in text mode and play the agent's side from `test.agent_says`.
 
-    `test.caller_replies` scripts an improvising caller's LLM (`Reply` keywords); without it
+    `test.caller_replies` scripts an improvising caller's LLM (`text`, and `tools` as
+    [name, arguments] pairs); without it
     the brief's scripted turns play. `test.ringback` are the plugin's delivery keywords.
     """
     plan = json.loads(ctx.job.metadata)
@@ -52,9 +52,12 @@ async def text_caller_entry(ctx: JobContext) -> None:
     replies = test.get("caller_replies")
     llm = None
     if replies is not None:
-        llm = FakeLLM(
+        llm = ScriptedLLM(
             [
-                Reply(text=r.get("text", ""), tools=[tuple(t) for t in r.get("tools", [])])
+                Reply(
+                    text=r.get("text", ""),
+                    tools=[ToolCall(name, args) for name, args in r.get("tools", [])],
+                )
                 for r in replies
             ]
         )

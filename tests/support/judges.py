@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from livekit.agents import llm
 
-from .fake_llm import FakeLLM, Reply
+from ringback.livekit.testing import Reply, ScriptedLLM
 
 
 def _verdict(chat_ctx: llm.ChatContext) -> Reply:
@@ -18,7 +18,7 @@ def _verdict(chat_ctx: llm.ChatContext) -> Reply:
     return Reply(text=json.dumps({"passed": passed, "reasoning": reasoning}))
 
 
-class ShippedJudge(FakeLLM):
+class ShippedJudge(ScriptedLLM):
     """Passes a call when the agent's transcript mentions "shipped"; remembers every
     instance and whether it was closed."""
 
@@ -34,7 +34,7 @@ class ShippedJudge(FakeLLM):
         await super().aclose()
 
 
-def shipped_judge(model: str = "judge-1") -> FakeLLM:
+def shipped_judge(model: str = "judge-1") -> ScriptedLLM:
     """A `ShippedJudge` (a factory, as a suite's `judge.llm` names it)."""
     return ShippedJudge(model)
 

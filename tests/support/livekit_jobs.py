@@ -29,8 +29,8 @@ from livekit.protocol import agent as agent_proto
 from livekit.protocol import models
 
 from ringback.livekit import RingbackPlugin
+from ringback.livekit.testing import Reply, ScriptedLLM
 
-from .fake_llm import FakeLLM, Reply
 from .livekit_agents import Support
 
 Executor = ThreadJobExecutor | ProcJobExecutor
@@ -112,7 +112,7 @@ async def scripted_entry(ctx: JobContext) -> None:
     plan = json.loads(ctx.job.metadata)
     turns = int(plan.get("turns", 1))
     replies = [Reply(text=f"Answer {i}.") for i in range(turns)]
-    session: AgentSession[None] = AgentSession(llm=FakeLLM(replies))
+    session: AgentSession[None] = AgentSession(llm=ScriptedLLM(replies))
     RingbackPlugin(session, ctx, **plan["ringback"])
     if not plan.get("start", True):
         return

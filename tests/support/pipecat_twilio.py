@@ -24,7 +24,7 @@ from pipecat.services.stt_service import STTService
 from pipecat.transcriptions.language import Language
 from starlette.websockets import WebSocketState
 
-from support.pipecat_scripted import WAIT, complete_settings
+from ringback.pipecat.testing import STEP_TIMEOUT_S, complete_settings
 
 MULAW_SILENCE_20MS = base64.b64encode(b"\xff" * 160).decode()
 
@@ -127,5 +127,5 @@ class SpeechProbe(BaseObserver):
         async with self._changed:
             await asyncio.wait_for(
                 self._changed.wait_for(lambda: self.counts[BotStoppedSpeakingFrame] >= utterances),
-                WAIT,
+                STEP_TIMEOUT_S,
             )

@@ -15,10 +15,10 @@ import httpx
 from livekit.protocol import sip as ps
 
 from ringback.core.contract import CallRecord
+from ringback.livekit.testing import SIP_HOST, DialScript, LiveKitStandIn
 
 from .collector_calls import call_record
 from .collector_server import RunningCollector
-from .livekit_twirp import SIP_HOST, DialScript, LiveKitStandIn
 
 
 @dataclass(frozen=True)

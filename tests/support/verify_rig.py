@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ringback.livekit.testing import LiveKitStandIn
 from ringback.simulator.dial.connection import LiveKitConnection
 from ringback.simulator.suite.models import AgentEndpoint
 from ringback.simulator.verify.checklist import Checklist
@@ -19,7 +20,6 @@ from ringback.simulator.verify.target import verify_target
 
 from .collector_server import RunningCollector, running_collector
 from .dialing import support_suite
-from .livekit_twirp import LiveKitStandIn
 
 FAST = SipOptions(hold_s=0, poll_interval_s=0.005)
 LINKS = SyncSettings(timeout_s=10, poll_interval_s=0.01)

@@ -1,10 +1,13 @@
-"""A stand-in for LiveKit's server API (Twirp), for the real `livekit.api.LiveKitAPI` client.
+"""`LiveKitStandIn`: LiveKit's server API (Twirp) on 127.0.0.1, for the real
+`livekit.api.LiveKitAPI` client, so code that creates rooms, dispatches agents and dials
+over LiveKit SIP runs offline against a server whose every answer the test decides.
 
-It speaks what livekit-api 1.2.2 sends: `POST /twirp/livekit.<Service>/<Method>` with a
+It speaks what livekit-api 1.2 sends: `POST /twirp/livekit.<Service>/<Method>` with a
 binary protobuf body and `authorization: Bearer <HS256 JWT>`; a 200 carries a binary
 protobuf, an error the Twirp JSON `{"code", "msg", "meta"}`. Served: `livekit.SIP` (outbound
 trunks, CreateSIPParticipant), `livekit.RoomService` (rooms, participants) and
-`livekit.AgentDispatchService`. Every request is recorded decoded, in arrival order.
+`livekit.AgentDispatchService`. Every request is recorded decoded, in arrival order
+(`requests`, `of(method)`, `recorded(method)`).
 
 - JWTs are verified with `api.TokenVerifier(key, secret)` and the grants checked the way
   LiveKit does: `sip.admin` for trunks, `sip.call` to dial, `video.roomCreate` to create and
@@ -22,8 +25,8 @@ trunks, CreateSIPParticipant), `livekit.RoomService` (rooms, participants) and
   peak number of concurrent requests per method and of live rooms.
 
 Run it in the test's loop (`async with LiveKitStandIn() as lk:`), in a thread
-(`with lk.in_thread():`) for code that runs its own loop, or as a process for benchmarks:
-`python tests/support/livekit_twirp.py [--ring S] [--polls N] [--latency METHOD=S]...` prints
+(`with lk.in_thread():`) for code that runs its own loop, or as a process:
+`python -m ringback.livekit.testing [--ring S] [--polls N] [--latency METHOD=S]...` prints
 `listening <url>` and serves until SIGTERM; `GET /_standin/stats` answers its counters as JSON.
 Wait on state with `wait_until`, never on sleeps.
 """
@@ -45,6 +48,7 @@ from typing import Any
 import jwt
 from aiohttp import web
 from google.protobuf.message import DecodeError, Message
+
 from livekit import api
 from livekit.protocol import agent_dispatch as pd
 from livekit.protocol import models as pm
@@ -99,7 +103,7 @@ SIP_TWIRP_CODE = {
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 
-class TwirpFailure(Exception):
+class _TwirpFailure(Exception):
     def __init__(self, code: str, msg: str, meta: dict[str, str] | None = None) -> None:
         super().__init__(f"{code}: {msg}")
         self.code = code
@@ -140,15 +144,20 @@ class Recorded:
 
 
 @dataclass
-class _Participant:
+class ParticipantState:
+    """A participant in a stand-in room; change `info` to play what LiveKit would."""
+
     info: pm.ParticipantInfo
     polls_left: int | None
+    """GetParticipant reads left before the callee hangs up; None: until removed."""
 
 
 @dataclass
-class _Room:
+class RoomState:
+    """A live room of the stand-in."""
+
     room: pm.Room
-    participants: dict[str, _Participant] = field(default_factory=dict)
+    participants: dict[str, ParticipantState] = field(default_factory=dict)
     dispatches: list[pd.AgentDispatch] = field(default_factory=list)
     gone: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -166,7 +175,14 @@ def _hid(prefix: str, n: int = 6) -> str:
 
 
 class LiveKitStandIn:
-    """See the module docstring."""
+    """LiveKit's server API on `host` (a free port), for the real `livekit.api` client:
+
+        async with LiveKitStandIn() as server, server.client() as lkapi:
+            ...  # code under test dials through `lkapi` (or `server.url`, `API_KEY`, `API_SECRET`)
+        server.of("CreateSIPParticipant")  # what it asked for, decoded
+
+    See the module docstring for what is served and how to script dials and failures.
+    """
 
     def __init__(
         self,
@@ -184,7 +200,7 @@ class LiveKitStandIn:
         """Whether trunk reads include `auth_password` (LiveKit may leave it out)."""
         self.requests: list[Recorded] = []
         self.trunks: dict[str, ps.SIPOutboundTrunkInfo] = {}
-        self.rooms: dict[str, _Room] = {}
+        self.rooms: dict[str, RoomState] = {}
         self.deleted_rooms: list[str] = []
         self.hangups: list[tuple[str, str, str]] = []
         """(room, identity, how): `removed`, `room_deleted` or `callee` (hung up itself)."""
@@ -222,6 +238,7 @@ class LiveKitStandIn:
         return [r.message for r in self.requests if r.method == method and r.status == 200]
 
     def recorded(self, method: str) -> list[Recorded]:
+        """Every request of `method`, answered or refused, in arrival order."""
         return [r for r in self.requests if r.method == method]
 
     @property
@@ -236,10 +253,12 @@ class LiveKitStandIn:
 
     @property
     def ringing(self) -> int:
+        """CreateSIPParticipant requests in progress."""
         return self.in_flight["CreateSIPParticipant"]
 
     # ── lifecycle ─────────────────────────────────────────────────────────────
     async def start(self, port: int = 0) -> None:
+        """Serve on `port` (0: a free one; `url` tells which) in the running loop."""
         self._loop = asyncio.get_running_loop()
         self._changed = asyncio.Condition()
         app = web.Application()
@@ -306,6 +325,7 @@ class LiveKitStandIn:
             await asyncio.wait_for(changed.wait_for(predicate), timeout)
 
     def wait_until_sync(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+        """`wait_until` for a thread outside the stand-in's loop."""
         with self._lock:
             if not self._lock.wait_for(predicate, timeout):
                 raise TimeoutError("condition not met in time")
@@ -318,7 +338,7 @@ class LiveKitStandIn:
             self._changed.notify_all()
 
     def stats(self) -> dict[str, Any]:
-        """Counters for a process-mode stand-in (benchmarks)."""
+        """Its counters, as `GET /_standin/stats` answers them (for a stand-in process)."""
         starts = [r.at for r in self.recorded("CreateRoom")]
         return {
             "requests": len(self.requests),
@@ -345,19 +365,19 @@ class LiveKitStandIn:
         try:
             route = self._routes.get((service, method))
             if route is None:
-                raise TwirpFailure("bad_route", f"no handler for livekit.{service}/{method}")
+                raise _TwirpFailure("bad_route", f"no handler for livekit.{service}/{method}")
             try:
                 message = route.request.FromString(await request.read())
             except DecodeError as exc:
-                raise TwirpFailure("malformed", f"cannot decode the request: {exc}") from None
+                raise _TwirpFailure("malformed", f"cannot decode the request: {exc}") from None
             record.message = message
             if delay := self.latency.get(method, 0.0):
                 await asyncio.sleep(delay)
             self._authorize(request, route.grant, message)
             if method in self.refuse:
-                raise TwirpFailure(*self.refuse[method])
+                raise _TwirpFailure(*self.refuse[method])
             response = await route.handler(message)
-        except TwirpFailure as failure:
+        except _TwirpFailure as failure:
             record.status = TWIRP_HTTP_STATUS[failure.code]
             record.error = failure.code
             body: dict[str, Any] = {"code": failure.code, "msg": failure.msg}
@@ -373,11 +393,11 @@ class LiveKitStandIn:
     def _authorize(self, request: web.Request, grant: str, message: Message) -> None:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
-            raise TwirpFailure("unauthenticated", "authorization header required")
+            raise _TwirpFailure("unauthenticated", "authorization header required")
         try:
             claims = self._verifier.verify(header.removeprefix("Bearer "))
         except (jwt.PyJWTError, ValueError) as exc:
-            raise TwirpFailure("unauthenticated", f"invalid token: {exc}") from None
+            raise _TwirpFailure("unauthenticated", f"invalid token: {exc}") from None
         video = claims.video or api.VideoGrants()
         sip = claims.sip or api.SIPGrants()
         if grant == "sip.admin":
@@ -392,7 +412,7 @@ class LiveKitStandIn:
             room = getattr(message, "room", "")
             allowed = bool(video.room_admin) and (not video.room or video.room == room)
         if not allowed:
-            raise TwirpFailure("permission_denied", f"permissions denied: {grant} required")
+            raise _TwirpFailure("permission_denied", f"permissions denied: {grant} required")
 
     def _route_table(self) -> dict[tuple[str, str], _Route]:
         sip, rooms, dispatch = "SIP", "RoomService", "AgentDispatchService"
@@ -446,16 +466,16 @@ class LiveKitStandIn:
     @staticmethod
     def _validate_trunk(trunk: ps.SIPOutboundTrunkInfo) -> None:
         if not trunk.numbers:
-            raise TwirpFailure("invalid_argument", "no trunk numbers specified")
+            raise _TwirpFailure("invalid_argument", "no trunk numbers specified")
         address = trunk.address
         if not address:
-            raise TwirpFailure("invalid_argument", "no outbound address specified")
+            raise _TwirpFailure("invalid_argument", "no outbound address specified")
         if "transport=" in address:
-            raise TwirpFailure(
+            raise _TwirpFailure(
                 "invalid_argument", "trunk transport should be set as a field, not a URI parameter"
             )
         if any(c in address for c in "@;") or address.startswith(("sip:", "sips:")):
-            raise TwirpFailure(
+            raise _TwirpFailure(
                 "invalid_argument", "trunk address should be a hostname or IP, not SIP URI"
             )
 
@@ -468,9 +488,9 @@ class LiveKitStandIn:
 
     async def _create_trunk(self, req: ps.CreateSIPOutboundTrunkRequest) -> Message:
         if not req.HasField("trunk"):
-            raise TwirpFailure("invalid_argument", "missing trunk")
+            raise _TwirpFailure("invalid_argument", "missing trunk")
         if req.trunk.sip_trunk_id:
-            raise TwirpFailure("invalid_argument", "trunk id must not be set")
+            raise _TwirpFailure("invalid_argument", "trunk id must not be set")
         self._validate_trunk(req.trunk)
         trunk = ps.SIPOutboundTrunkInfo()
         trunk.CopyFrom(req.trunk)
@@ -490,18 +510,18 @@ class LiveKitStandIn:
 
     async def _get_trunk(self, req: ps.GetSIPOutboundTrunkRequest) -> Message:
         if req.sip_trunk_id not in self.trunks:
-            raise TwirpFailure("not_found", "requested sip trunk does not exist")
+            raise _TwirpFailure("not_found", "requested sip trunk does not exist")
         return ps.GetSIPOutboundTrunkResponse(trunk=self._shown(self.trunks[req.sip_trunk_id]))
 
     async def _update_trunk(self, req: ps.UpdateSIPOutboundTrunkRequest) -> Message:
         have = self.trunks.get(req.sip_trunk_id)
         if have is None:
-            raise TwirpFailure("not_found", "requested sip trunk does not exist")
+            raise _TwirpFailure("not_found", "requested sip trunk does not exist")
         action = req.WhichOneof("action")
         new = ps.SIPOutboundTrunkInfo()
         if action == "replace":
             if req.replace.sip_trunk_id not in ("", req.sip_trunk_id):
-                raise TwirpFailure("invalid_argument", "trunk id in the info must match")
+                raise _TwirpFailure("invalid_argument", "trunk id in the info must match")
             new.CopyFrom(req.replace)
         elif action == "update":
             new.CopyFrom(have)
@@ -524,7 +544,7 @@ class LiveKitStandIn:
                 del new.numbers[:]
                 new.numbers.extend(numbers)
         else:
-            raise TwirpFailure("invalid_argument", "missing or unsupported update action")
+            raise _TwirpFailure("invalid_argument", "missing or unsupported update action")
         new.sip_trunk_id = req.sip_trunk_id
         new.created_at.CopyFrom(have.created_at)
         new.updated_at.GetCurrentTime()
@@ -535,14 +555,14 @@ class LiveKitStandIn:
     async def _delete_trunk(self, req: ps.DeleteSIPTrunkRequest) -> Message:
         trunk = self.trunks.pop(req.sip_trunk_id, None)
         if trunk is None:
-            raise TwirpFailure("not_found", "requested sip trunk does not exist")
+            raise _TwirpFailure("not_found", "requested sip trunk does not exist")
         return ps.SIPTrunkInfo(sip_trunk_id=trunk.sip_trunk_id, name=trunk.name)
 
     # ── rooms and participants ────────────────────────────────────────────────
-    def _ensure_room(self, name: str, metadata: str = "") -> _Room:
+    def _ensure_room(self, name: str, metadata: str = "") -> RoomState:
         room = self.rooms.get(name)
         if room is None:
-            room = _Room(
+            room = RoomState(
                 pm.Room(
                     sid=_hid("RM_"),
                     name=name,
@@ -555,13 +575,13 @@ class LiveKitStandIn:
             self.max_rooms = max(self.max_rooms, len(self.rooms))
         return room
 
-    def _room(self, name: str) -> _Room:
+    def _room(self, name: str) -> RoomState:
         room = self.rooms.get(name)
         if room is None:
-            raise TwirpFailure("not_found", "requested room does not exist")
+            raise _TwirpFailure("not_found", "requested room does not exist")
         return room
 
-    def _shown_room(self, room: _Room) -> pm.Room:
+    def _shown_room(self, room: RoomState) -> pm.Room:
         shown = pm.Room()
         shown.CopyFrom(room.room)
         shown.num_participants = len(room.participants)
@@ -595,19 +615,19 @@ class LiveKitStandIn:
         room = self._room(req.room)
         participant = room.participants.get(req.identity)
         if participant is None:
-            raise TwirpFailure("not_found", "participant does not exist")
+            raise _TwirpFailure("not_found", "participant does not exist")
         if participant.polls_left is not None:
             if participant.polls_left <= 0:
                 del room.participants[req.identity]
                 self.hangups.append((req.room, req.identity, "callee"))
-                raise TwirpFailure("not_found", "participant does not exist")
+                raise _TwirpFailure("not_found", "participant does not exist")
             participant.polls_left -= 1
         return participant.info
 
     async def _remove_participant(self, req: pr.RoomParticipantIdentity) -> Message:
         room = self._room(req.room)
         if room.participants.pop(req.identity, None) is None:
-            raise TwirpFailure("not_found", "participant does not exist")
+            raise _TwirpFailure("not_found", "participant does not exist")
         self.hangups.append((req.room, req.identity, "removed"))
         return pr.RemoveParticipantResponse()
 
@@ -631,7 +651,7 @@ class LiveKitStandIn:
             if dispatch.id == req.dispatch_id:
                 room.dispatches.remove(dispatch)
                 return dispatch
-        raise TwirpFailure("not_found", "dispatch does not exist")
+        raise _TwirpFailure("not_found", "dispatch does not exist")
 
     async def _list_dispatch(self, req: pd.ListAgentDispatchRequest) -> Message:
         room = self._room(req.room)
@@ -642,28 +662,28 @@ class LiveKitStandIn:
     async def _create_sip_participant(self, req: ps.CreateSIPParticipantRequest) -> Message:
         trunk = self.trunks.get(req.sip_trunk_id)
         if trunk is None:
-            raise TwirpFailure("not_found", "requested sip trunk does not exist")
+            raise _TwirpFailure("not_found", "requested sip trunk does not exist")
         if not req.sip_call_to:
-            raise TwirpFailure("invalid_argument", "missing sip callee number")
+            raise _TwirpFailure("invalid_argument", "missing sip callee number")
         for name, value in req.headers.items():
             if not _TOKEN.match(name):
-                raise TwirpFailure("invalid_argument", f"invalid header name: {name!r}")
+                raise _TwirpFailure("invalid_argument", f"invalid header name: {name!r}")
             if any(c in value for c in "\r\n\0"):
-                raise TwirpFailure("invalid_argument", f"invalid header value for {name}")
+                raise _TwirpFailure("invalid_argument", f"invalid header value for {name}")
         attempt = self._dials[req.room_name]
         self._dials[req.room_name] += 1
         script = self.dial(req, attempt)
         room = self._ensure_room(req.room_name)
         await self._ring(room, script)
         if req.room_name not in self.rooms:
-            raise TwirpFailure("canceled", "the room was deleted while the call was ringing")
+            raise _TwirpFailure("canceled", "the room was deleted while the call was ringing")
         if script.sip_status_code is not None:
             code = script.sip_status_code
             status = script.sip_status or str(code)
             twirp = SIP_TWIRP_CODE.get(
                 code, "failed_precondition" if 500 <= code < 600 else "invalid_argument"
             )
-            raise TwirpFailure(
+            raise _TwirpFailure(
                 twirp,
                 f"sip status {code}: {status}",
                 {"sip_status_code": str(code), "sip_status": status},
@@ -694,7 +714,7 @@ class LiveKitStandIn:
             attributes=attributes,
             joined_at=int(time.time()),
         )
-        room.participants[identity] = _Participant(info, script.answered_polls)
+        room.participants[identity] = ParticipantState(info, script.answered_polls)
         self.answered.append(info)
         return ps.SIPParticipantInfo(
             participant_id=info.sid,
@@ -704,7 +724,7 @@ class LiveKitStandIn:
         )
 
     @staticmethod
-    async def _ring(room: _Room, script: DialScript) -> None:
+    async def _ring(room: RoomState, script: DialScript) -> None:
         waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(room.gone.wait())]
         if script.hold is not None:
             waits.append(asyncio.ensure_future(script.hold.wait()))
@@ -718,33 +738,3 @@ class LiveKitStandIn:
         finally:
             for wait in waits:
                 wait.cancel()
-
-
-async def _serve(args: Any) -> None:
-    import signal
-
-    standin = LiveKitStandIn()
-    script = DialScript(ring=args.ring, answered_polls=args.polls)
-    standin.dial = lambda request, attempt: script
-    for item in args.latency:
-        method, _, seconds = item.partition("=")
-        standin.latency[method] = float(seconds)
-    await standin.start(args.port)
-    print(f"listening {standin.url}", flush=True)
-    done = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, done.set)
-    await done.wait()
-    await standin.stop()
-
-
-if __name__ == "__main__":
-    import argparse
-
-    parser = argparse.ArgumentParser(description="Serve the LiveKit Twirp stand-in.")
-    parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--ring", type=float, default=0.0, help="seconds of ringing per call")
-    parser.add_argument("--polls", type=int, default=1, help="GetParticipant reads per call")
-    parser.add_argument("--latency", action="append", default=[], metavar="METHOD=SECONDS")
-    asyncio.run(_serve(parser.parse_args()))

@@ -1,5 +1,6 @@
-"""The LiveKit Twirp stand-in, driven by the real `livekit.api.LiveKitAPI` client: binary
-protobuf both ways, JWT and grant checks, SIP failures as `SipCallError`, recorded requests."""
+"""`ringback.livekit.testing.LiveKitStandIn`, driven by the real `livekit.api.LiveKitAPI`
+client: binary protobuf both ways, JWT and grant checks, SIP failures as `SipCallError`,
+recorded requests."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 from livekit import api
 from livekit.protocol import room as pr
 from livekit.protocol import sip as ps
-from support.livekit_twirp import API_KEY, SIP_HOST, DialScript, LiveKitStandIn
+
+from ringback.livekit.testing import API_KEY, SIP_HOST, DialScript, LiveKitStandIn
 
 
 @pytest.fixture
