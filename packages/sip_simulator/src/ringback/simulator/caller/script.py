@@ -12,16 +12,17 @@ from collections.abc import Sequence
 
 from livekit.agents import llm
 
-from ringback.simulator.scripted import Answer, ScriptedBrain
+from ringback.core.testing import Reply, ToolCall
+from ringback.livekit.testing import ScriptedLLM
 
 HANG_UP_TOOL = "hang_up"
 
 
-class ScriptedTurns(ScriptedBrain):
+class ScriptedTurns(ScriptedLLM):
     """Plays `turns`, then hangs up."""
 
     def __init__(self, turns: Sequence[str], *, hang_up_tool: str = HANG_UP_TOOL) -> None:
-        super().__init__(self._answer, model="scripted-turns", think_s=0, report_usage=False)
+        super().__init__(respond=self._answer, model="scripted-turns", usage=None)
         self.turns = list(turns)
         self.hang_up_tool = hang_up_tool
 
@@ -37,9 +38,9 @@ class ScriptedTurns(ScriptedBrain):
             return self.turns[said], False
         return None, True
 
-    def _answer(self, chat_ctx: llm.ChatContext) -> Answer:
+    def _answer(self, chat_ctx: llm.ChatContext) -> Reply:
         text, hang_up = self.next_step(chat_ctx)
-        return Answer(text=text or "", tools=[(self.hang_up_tool, {})] if hang_up else [])
+        return Reply(text=text or "", tools=[ToolCall(self.hang_up_tool, {})] if hang_up else [])
 
 
 __all__ = ["HANG_UP_TOOL", "ScriptedTurns"]

@@ -13,7 +13,8 @@ from typing import Any
 from livekit.agents import Agent, ToolError, function_tool, llm
 from livekit.agents.beta.tools import EndCallTool
 
-from ringback.simulator.scripted import Answer, ScriptedBrain
+from ringback.core.testing import Reply, ToolCall, estimate_usage
+from ringback.livekit.testing import ScriptedLLM
 
 AGENT_NAME = "demo-support"
 ORDERS = {"A1001": {"status": "shipped", "carrier": "DHL"}}
@@ -31,21 +32,21 @@ LINES = (GREETING, SHIPPED, NOT_FOUND, FAREWELL, HUNG_UP)
 """Everything the demo agent says (what a caller's recognizer may be hinted with)."""
 
 
-def support_brain(chat_ctx: llm.ChatContext) -> Answer:
+def support_brain(chat_ctx: llm.ChatContext) -> Reply:
     """Looks up an order id it hears, reports it, hangs up on "bye", else offers help."""
     last: Any = chat_ctx.items[-1] if chat_ctx.items else None
     if getattr(last, "type", None) == "function_call_output":
         if last.name == "end_call":
-            return Answer(text=HUNG_UP)
-        return Answer(text=NOT_FOUND if last.is_error else SHIPPED)
+            return Reply(text=HUNG_UP)
+        return Reply(text=NOT_FOUND if last.is_error else SHIPPED)
     text = getattr(last, "text_content", None) or ""
     if _BYE.search(text):
-        return Answer(tools=[("end_call", {})])
+        return Reply(tools=[ToolCall("end_call", {})])
     if found := _ORDER_ID.search(text):
-        return Answer(tools=[("lookup_order", {"order_id": found.group(1).upper()})])
+        return Reply(tools=[ToolCall("lookup_order", {"order_id": found.group(1).upper()})])
     if "goodbye" in text.lower():
-        return Answer(text=FAREWELL)
-    return Answer(text=GREETING)
+        return Reply(text=FAREWELL)
+    return Reply(text=GREETING)
 
 
 class DemoSupport(Agent):
@@ -55,7 +56,13 @@ class DemoSupport(Agent):
         super().__init__(
             instructions="You are a support agent for an online shoe store.",
             tools=[EndCallTool()],
-            llm=ScriptedBrain(support_brain, model="demo-support-brain", provider="ringback-demo"),
+            llm=ScriptedLLM(
+                respond=support_brain,
+                usage=estimate_usage,
+                think_ms=20,
+                model="demo-support-brain",
+                provider="ringback-demo",
+            ),
         )
 
     @function_tool
