@@ -16,15 +16,14 @@ offline voices (``pip install 'ringback-pipecat[livekit,voices]'`` and the espea
 
 The bot joins ROOM and waits for a call. Its audio track is published as it connects, which is
 what makes LiveKit SIP answer. It greets the caller once the call is up, answers from a table
-(`TableLLM`; any Pipecat LLM service with an ``end_call`` tool works the same), and ends the
-call itself on "bye" (the room is deleted: ``agent_hangup``); when the caller hangs up first,
-the pipeline is cancelled (``user_hangup``). Either way the call is synced before `run_bot`
-returns. Ringback's settings come from ``RINGBACK_*`` variables (by default the local
-collector, ``ringback-sim serve``).
+(through Ringback's scripted LLM; any Pipecat LLM service with an ``end_call`` tool works the
+same), and ends the call itself on "bye" (the room is deleted: ``agent_hangup``); when the
+caller hangs up first, the pipeline is cancelled (``user_hangup``). Either way the call is
+synced before `run_bot` returns. Ringback's settings come from ``RINGBACK_*`` variables (by
+default the local collector, ``ringback-sim serve``).
 """
 
 import asyncio
-import dataclasses
 import os
 import re
 import sys
@@ -39,12 +38,7 @@ from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.audio.vad.vad_analyzer import VADAnalyzer, VADParams
 from pipecat.frames.frames import (
     EndWorkerFrame,
-    Frame,
-    FunctionCallFromLLM,
     FunctionCallResultProperties,
-    LLMContextFrame,
-    LLMFullResponseEndFrame,
-    LLMFullResponseStartFrame,
     LLMRunFrame,
 )
 from pipecat.observers.base_observer import BaseObserver
@@ -55,9 +49,7 @@ from pipecat.processors.aggregators.llm_response_universal import (
     LLMContextAggregatorPair,
     LLMUserAggregatorParams,
 )
-from pipecat.processors.frame_processor import FrameDirection
 from pipecat.services.llm_service import FunctionCallParams, LLMService
-from pipecat.services.settings import LLMSettings
 from pipecat.services.stt_service import STTService
 from pipecat.services.tts_service import TTSService
 from pipecat.transports.livekit.transport import LiveKitParams, LiveKitTransport
@@ -66,7 +58,10 @@ from pipecat.turns.user_turn_strategies import UserTurnStrategies
 from pipecat.workers.runner import WorkerRunner
 
 from ringback.core.delivery import SubmitResult
+from ringback.core.testing import Reply as LLMReply
+from ringback.core.testing import ToolCall
 from ringback.pipecat import RingbackObserver, livekit_sip_correlation
+from ringback.pipecat.testing import ScriptedLLMService
 from ringback.pipecat.voices import OfflineSTTService, OfflineTTSService
 
 BOT_IDENTITY = "acme-pipecat-bot"
@@ -104,75 +99,27 @@ CALLER_LINES = ("Hi, where is my order A1001?", "Great, thanks. Bye!")
 
 
 # ── a scripted LLM ──────────────────────────────────────────────────────────────
-def _llm_settings(model: str) -> LLMSettings:
-    """LLM settings with every field given (Pipecat warns about missing ones)."""
-    names = [f.name for f in dataclasses.fields(LLMSettings) if f.name != "extra"]
-    return LLMSettings(**{name: None for name in names} | {"model": model})
+def table_answer(context: LLMContext) -> LLMReply:
+    """The reply to the caller's last words: the greeting when nothing has been said yet, the
+    first matching row of `REPLIES`, else the fallback. A row that ends the call is followed
+    by a call of the ``end_call`` tool, which the bot registers (`build_worker`), as a real
+    LLM would call it."""
+    heard = None
+    for message in reversed(context.get_messages()):
+        if isinstance(message, dict) and message.get("role") == "user":
+            heard = str(message.get("content") or "")
+            break
+    if heard is None:
+        return LLMReply(text=GREETING)
+    for reply in REPLIES:
+        if re.search(reply.pattern, heard, re.IGNORECASE):
+            return LLMReply(text=reply.text, tools=[ToolCall(END_CALL)] if reply.end_call else [])
+    return LLMReply(text=FALLBACK)
 
 
-class TableLLM(LLMService):
-    """Answers the caller's last words from a table of `Reply`s, as a streaming LLM does: the
-    greeting when nothing has been said yet, the first matching reply, else the fallback.
-
-    A reply that ends the call is followed by a call of the ``end_call`` tool, which the bot
-    registers (`build_worker`), as a real LLM would call it.
-    """
-
-    def __init__(
-        self,
-        replies: Sequence[Reply] = REPLIES,
-        *,
-        greeting: str = GREETING,
-        fallback: str = FALLBACK,
-        think_s: float = 0.05,
-    ) -> None:
-        super().__init__(settings=_llm_settings("acme-table"), name="llm")
-        self.replies = tuple(replies)
-        self.greeting = greeting
-        self.fallback = fallback
-        self.think_s = think_s
-        self._calls = 0
-
-    def can_generate_metrics(self) -> bool:
-        return True
-
-    def answer(self, heard: str | None) -> Reply:
-        if heard is None:
-            return Reply("", self.greeting)
-        for reply in self.replies:
-            if re.search(reply.pattern, heard, re.IGNORECASE):
-                return reply
-        return Reply("", self.fallback)
-
-    async def process_frame(self, frame: Frame, direction: FrameDirection) -> None:
-        await super().process_frame(frame, direction)
-        if isinstance(frame, LLMContextFrame):
-            await self._respond(frame.context)
-        else:
-            await self.push_frame(frame, direction)
-
-    async def _respond(self, context: LLMContext) -> None:
-        heard = None
-        for message in reversed(context.get_messages()):
-            if isinstance(message, dict) and message.get("role") == "user":
-                heard = str(message.get("content") or "")
-                break
-        reply = self.answer(heard)
-        await self.push_frame(LLMFullResponseStartFrame())
-        await self.start_ttfb_metrics()
-        await asyncio.sleep(self.think_s)
-        await self.stop_ttfb_metrics()
-        await self._push_llm_text(reply.text)
-        if reply.end_call:
-            self._calls += 1
-            call = FunctionCallFromLLM(
-                function_name=END_CALL,
-                tool_call_id=f"call_{self._calls}",
-                arguments={},
-                context=context,
-            )
-            await self.run_function_calls([call])
-        await self.push_frame(LLMFullResponseEndFrame())
+def table_llm() -> ScriptedLLMService:
+    """Ringback's scripted Pipecat LLM (`ringback.pipecat.testing`) answering from the table."""
+    return ScriptedLLMService(respond=table_answer, think_ms=50, model="acme-table")
 
 
 END_CALL_TOOL = FunctionSchema(
@@ -204,7 +151,7 @@ def offline_services(hints: Sequence[str] = CALLER_LINES) -> BotServices:
     """
     return BotServices(
         stt=OfflineSTTService(hints=hints),
-        llm=TableLLM(),
+        llm=table_llm(),
         tts=OfflineTTSService(),
         vad_analyzer=SileroVADAnalyzer(params=VADParams(stop_secs=VAD_STOP_SECS)),
         user_turn_strategies=UserTurnStrategies(stop=[SpeechTimeoutUserTurnStopStrategy()]),
