@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import itertools
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -145,3 +147,15 @@ def test_core_imports_no_framework_and_no_other_ringback_package() -> None:
         if any(within(imported, framework) for framework in FRAMEWORKS)
     ]
     assert found == []
+
+
+HEAVY = ("livekit", "pipecat", "sqlalchemy", "httpx", "pydantic", "fastapi", "uvicorn", "yaml")
+
+
+@pytest.mark.parametrize("cli", ["ringback.simulator.cli", "ringback.core.cli.app"])
+def test_a_command_line_loads_no_framework_before_a_command_runs(cli: str) -> None:
+    """`--help` stays fast (benchmarks/cli_startup.py): each command imports what it needs
+    when it runs."""
+    code = f"import sys, {cli}\nprint(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stderr

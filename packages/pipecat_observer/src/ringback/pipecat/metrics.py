@@ -3,9 +3,14 @@
 Which service reported is decided by ``isinstance`` of the processor that pushed the
 `MetricsFrame` (`STTService`, `LLMService`, `TTSService`), never by its name: a name such as
 ``GoogleSTTService`` contains "tts". Usage kinds follow the type of the metrics data itself.
+The service base classes are looked up among the modules already loaded rather than imported:
+a processor can only be a service whose module its pipeline loaded, and importing them would
+add half a second to `import ringback.pipecat`.
 """
 
 from __future__ import annotations
+
+import sys
 
 from pipecat.frames.frames import MetricsFrame
 from pipecat.metrics.metrics import (
@@ -15,22 +20,24 @@ from pipecat.metrics.metrics import (
     TTFBMetricsData,
     TTSUsageMetricsData,
 )
-from pipecat.services.llm_service import LLMService
-from pipecat.services.stt_service import STTService
-from pipecat.services.tts_service import TTSService
 from ringback.core.timeline import ServiceKind, Timeline
 
 from .turns import TurnTracker
 
+_SERVICE_BASES = (
+    ("pipecat.services.stt_service", "STTService", ServiceKind.STT),
+    ("pipecat.services.llm_service", "LLMService", ServiceKind.LLM),
+    ("pipecat.services.tts_service", "TTSService", ServiceKind.TTS),
+)
+
 
 def service_kind(processor: object) -> ServiceKind | None:
     """STT, LLM or TTS by class; None for any other processor."""
-    if isinstance(processor, STTService):
-        return ServiceKind.STT
-    if isinstance(processor, LLMService):
-        return ServiceKind.LLM
-    if isinstance(processor, TTSService):
-        return ServiceKind.TTS
+    for module_name, class_name, kind in _SERVICE_BASES:
+        module = sys.modules.get(module_name)
+        base = getattr(module, class_name, None) if module is not None else None
+        if isinstance(base, type) and isinstance(processor, base):
+            return kind
     return None
 
 

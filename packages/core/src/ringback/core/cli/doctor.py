@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ringback.core.correlation import Provider
-from ringback.core.correlation.diagnosis import diagnose, render
-from ringback.core.correlation.diagnosis.model import HeaderExpectation, PayloadFormat
-from ringback.core.correlation.payload import decode_payload
+from ringback.core.correlation.provider import Provider
 from ringback.core.errors import RingbackError
 from ringback.core.secrets import SECRET_WORDS
+
+if TYPE_CHECKING:
+    from ringback.core.correlation.diagnosis.model import HeaderExpectation, PayloadFormat
 
 UNREADABLE = 2
 """Exit code for input that cannot be read (missing file, empty, neither JSON nor a form) and
@@ -69,6 +69,8 @@ def read_payload(payload: str) -> bytes:
 
 def decode(raw: bytes) -> tuple[PayloadFormat, dict[str, Any]]:
     """Decode payload bytes into a dict; raise `DoctorError` for anything unreadable."""
+    from ringback.core.correlation.payload import decode_payload
+
     try:
         body = raw.decode("utf-8").lstrip("\ufeff").strip()
     except UnicodeDecodeError:
@@ -87,6 +89,8 @@ def expectations(
     call_id: str | None, headers: list[str]
 ) -> tuple[str | None, list[HeaderExpectation]]:
     """The parsed `--expect-call-id` and `--expect-header` values."""
+    from ringback.core.correlation.diagnosis.model import HeaderExpectation
+
     if call_id is not None and not call_id.strip():
         raise DoctorError("--expect-call-id is empty: give the Call-ID to expect")
     try:
@@ -132,6 +136,8 @@ def doctor(
     as_json: Annotated[bool, typer.Option("--json", help="Print the findings as JSON.")] = False,
 ) -> None:
     """`ringback doctor`: see `HELP`."""
+    from ringback.core.correlation.diagnosis import diagnose, render
+
     try:
         call_id, headers = expectations(expect_call_id, expect_header or [])
         payload_format, data = decode(read_payload(payload))

@@ -6,29 +6,20 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from ringback.core.delivery import (
-    DEAD,
-    PENDING,
-    QUARANTINE,
-    CorruptEntry,
-    Delivery,
-    DeliveryStatus,
-    EntryRef,
-    FlushReport,
-    Outbox,
-    entry_key,
-    parse_envelope,
-)
-from ringback.core.delivery.envelope import read_header
-from ringback.core.settings import RingbackSettings
+# The outbox's own modules are light; delivery (HTTP) and settings load in the commands that
+# use them, so `ringback --help` starts fast.
+from ringback.core.delivery.envelope import CorruptEntry, entry_key, parse_envelope, read_header
+from ringback.core.delivery.outbox import DEAD, PENDING, QUARANTINE, EntryRef, Outbox
+
+if TYPE_CHECKING:
+    from ringback.core.delivery.results import FlushReport
+    from ringback.core.settings import RingbackSettings
 
 outbox_app = typer.Typer(
     help="Inspect and flush calls waiting to be delivered.", no_args_is_help=True
@@ -47,17 +38,21 @@ OutboxDir = Annotated[
 ]
 
 _STATE_LABEL = {PENDING: "pending", DEAD: "dead", QUARANTINE: "quarantined"}
-_STYLE = {
-    DeliveryStatus.DELIVERED: "green",
-    DeliveryStatus.ALREADY_STORED: "green",
-    DeliveryStatus.REJECTED: "red",
-    DeliveryStatus.QUARANTINED: "red",
-    DeliveryStatus.ERROR: "red",
-    DeliveryStatus.NOT_PERSISTED: "red",
+_STYLE = {  # by `DeliveryStatus` value
+    "delivered": "green",
+    "already_stored": "green",
+    "rejected": "red",
+    "quarantined": "red",
+    "error": "red",
+    "not_persisted": "red",
 }
 
 
 def _settings(outbox_dir: Path | None) -> RingbackSettings:
+    from pydantic import ValidationError
+
+    from ringback.core.settings import RingbackSettings
+
     try:
         return RingbackSettings(outbox_dir=outbox_dir) if outbox_dir else RingbackSettings()
     except ValidationError as exc:
@@ -109,6 +104,8 @@ def list_entries(
     limit: Annotated[int, typer.Option(help="Show at most this many entries.")] = 50,
 ) -> None:
     """Show per sink how many calls are pending, dead-lettered or quarantined, and list them."""
+    from rich.table import Table
+
     settings = _settings(outbox_dir)
     box = Outbox(settings.outbox_dir)
     _out.print(f"Outbox: [bold]{escape(str(box.root))}[/bold]")
@@ -189,6 +186,8 @@ def flush(
     settings = _settings(outbox_dir)
     if not settings.enabled:
         _err.print("Delivery is disabled (RINGBACK_ENABLED=false); nothing sent.")
+    from ringback.core.delivery.delivery import Delivery
+
     try:
         delivery = Delivery(settings)
     except ValueError as exc:
@@ -205,7 +204,7 @@ def flush(
     if report.error:
         _err.print(f"[red]Flush failed:[/red] {escape(report.error)}")
     for o in report.outcomes:
-        style = _STYLE.get(o.status, "yellow")
+        style = _STYLE.get(o.status.value, "yellow")
         http = f" HTTP {o.http_status}" if o.http_status else ""
         why = f": {escape(o.error)}" if o.error else ""
         _out.print(

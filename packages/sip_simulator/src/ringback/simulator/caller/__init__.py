@@ -11,8 +11,9 @@ Names are imported lazily so that importing the package does not load LiveKit Ag
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ringback.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .agent import SimulatedCaller
@@ -27,27 +28,23 @@ if TYPE_CHECKING:
         start_caller,
     )
 
-_EXPORTS = {
-    "CallerBrief": "brief",
-    "CallerBriefError": "brief",
-    "CallerModels": "brief",
-    "ScenarioBrief": "brief",
-    "SimulatedCaller": "agent",
-    "ScriptedTurns": "script",
-    "DEFAULT_AGENT_NAME": "worker",
-    "CallerCall": "worker",
-    "build_server": "worker",
-    "entrypoint": "worker",
-    "serve": "worker",
-    "start_caller": "worker",
-}
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{module}", __name__), name)
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "CallerBrief": ".brief",
+        "CallerBriefError": ".brief",
+        "CallerModels": ".brief",
+        "ScenarioBrief": ".brief",
+        "SimulatedCaller": ".agent",
+        "ScriptedTurns": ".script",
+        "DEFAULT_AGENT_NAME": ".worker",
+        "CallerCall": ".worker",
+        "build_server": ".worker",
+        "entrypoint": ".worker",
+        "serve": ".worker",
+        "start_caller": ".worker",
+    },
+)
 
 
 __all__ = [

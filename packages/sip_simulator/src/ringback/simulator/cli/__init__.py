@@ -7,7 +7,13 @@ Commands are registered in one place, `register_commands`; the simulator adds it
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
+
+if TYPE_CHECKING:
+    from .run import RunStore
 
 app = typer.Typer(
     name="ringback-sim",
@@ -31,8 +37,6 @@ def _options(
 
 def register_commands(target: typer.Typer) -> None:
     """Attach every `ringback-sim` command and sub-app to `target`."""
-    from ringback.simulator.batch.store_sink import CollectorRunStore
-
     from .collector import keys_app, serve
     from .demo import demo_command
     from .report import report_command
@@ -42,11 +46,18 @@ def register_commands(target: typer.Typer) -> None:
 
     target.command("serve")(serve)
     target.add_typer(keys_app, name="keys")
-    target.add_typer(make_run_app(CollectorRunStore))
+    target.add_typer(make_run_app(_collector_run_store))
     target.command("worker")(worker_command)
     target.command("report")(report_command)
     target.command("demo")(demo_command)
     target.command("verify")(verify_command)
+
+
+def _collector_run_store(directory: Path) -> RunStore:
+    """JSON lines in `directory` plus the collector's store, where the run is evaluated."""
+    from ringback.simulator.batch.store_sink import CollectorRunStore
+
+    return CollectorRunStore(directory)
 
 
 register_commands(app)

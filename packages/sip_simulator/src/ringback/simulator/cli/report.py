@@ -10,14 +10,13 @@ import typer
 from rich.console import Console
 
 from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_USAGE
-from ringback.simulator.reports.format import percent
-from ringback.simulator.reports.models import ReportFormat
-from ringback.simulator.suite.models import Suite
+from ringback.simulator.reports.formats import ReportFormat
 
 from .console import fail, say
 
 if TYPE_CHECKING:
     from ringback.simulator.evaluate import RunEvaluation
+    from ringback.simulator.suite.models import Suite
 
 DEFAULT_OUT = Path(".ringback/reports")
 
@@ -55,6 +54,7 @@ def report_command(
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
     from ringback.simulator.reports.collect import UnknownRunError, report_run
+    from ringback.simulator.reports.format import percent
     from ringback.simulator.store import DatabaseError, DriverMissingError, SchemaError
 
     out_console, err = Console(), Console(stderr=True)

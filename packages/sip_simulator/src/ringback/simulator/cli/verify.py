@@ -19,8 +19,7 @@ import typer
 from rich.console import Console
 
 from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_INTERRUPTED
-from ringback.simulator.suite.models import Transport
-from ringback.simulator.verify.target import PASSWORD_ENV
+from ringback.simulator.suite.choices import PASSWORD_ENV, Transport
 
 from .console import fail, say
 

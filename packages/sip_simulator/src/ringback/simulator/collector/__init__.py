@@ -11,26 +11,23 @@ Everything it keeps goes through `ringback.simulator.store`. Names are imported 
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ringback.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .app import create_app
     from .prepare import BodyError, prepare_call
     from .settings import CollectorSettings
 
-_EXPORTS = {
-    "create_app": "app",
-    "BodyError": "prepare",
-    "prepare_call": "prepare",
-    "CollectorSettings": "settings",
-}
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "create_app": ".app",
+        "BodyError": ".prepare",
+        "prepare_call": ".prepare",
+        "CollectorSettings": ".settings",
+    },
+)
 
 __all__ = ["BodyError", "CollectorSettings", "create_app", "prepare_call"]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

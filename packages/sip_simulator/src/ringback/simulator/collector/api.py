@@ -13,10 +13,11 @@ from ringback.core.protocol import CALL_PATH
 from ringback.simulator.store import KeyRevokedError, PreparedCall, Store
 
 from .auth import Authenticator, Principal, authorize, revoked
+from .defaults import DEFAULT_WORKSPACE_ID
 from .errors import ApiError
 from .limits import read_body
 from .prepare import BodyError, FieldError, prepare_call, summary
-from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
+from .settings import CollectorSettings
 
 CALLS_ENDPOINT = "/api/v1/calls"
 MAX_AGENT_ID_CHARS = 256

@@ -15,7 +15,8 @@ from ringback.simulator.store import Store
 from ringback.simulator.store.api_key_format import export_lines
 
 from .app import create_app
-from .settings import DEFAULT_WORKSPACE_ID, CollectorSettings
+from .defaults import DEFAULT_WORKSPACE_ID
+from .settings import CollectorSettings
 
 FIRST_RUN_KEY_NAME = "first-run"
 

@@ -9,12 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ringback.simulator.store.location import default_database_url
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 7450
-"""The plugins' default base URL is http://127.0.0.1:7450."""
-DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
-"""A one-hour call is ~0.5 MB; 8 MiB leaves room for large tool payloads."""
-DEFAULT_WORKSPACE_ID = 1
+from .defaults import DEFAULT_HOST, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT
 
 
 def is_loopback(host: str) -> bool:

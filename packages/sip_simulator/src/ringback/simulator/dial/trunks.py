@@ -14,7 +14,8 @@ from livekit import api
 from livekit.protocol import sip as proto_sip
 
 from ringback.core.errors import RingbackError
-from ringback.simulator.suite.models import AgentEndpoint, MediaEncryption, Transport
+from ringback.simulator.suite.choices import Transport
+from ringback.simulator.suite.models import AgentEndpoint, MediaEncryption
 
 from .connection import ACCESS_CODES, LiveKitAccessError
 

@@ -8,7 +8,7 @@ from ringback.core.correlation import HeaderError, canonical_header_name, check_
 from ringback.core.errors import RingbackError
 from ringback.core.protocol import SIMULATION_HEADERS
 from ringback.core.secrets import is_secret_name, masked
-from ringback.simulator.suite.models import Transport
+from ringback.simulator.suite.choices import Transport
 
 RESERVED = SIMULATION_HEADERS
 """Set by Ringback on every call; a profile cannot override them."""

@@ -14,7 +14,8 @@ from ringback.simulator.evaluate.stored import save_evaluation
 from ringback.simulator.store import Store
 from ringback.simulator.suite.models import Suite
 
-from .models import CallBodies, ReportFormat
+from .formats import ReportFormat
+from .models import CallBodies
 from .writer import ALL_FORMATS, write_reports
 
 

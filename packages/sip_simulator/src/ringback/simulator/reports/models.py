@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import Enum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ringback.simulator.evaluate import body as B
 
-
-class ReportFormat(str, Enum):
-    JSON = "json"
-    JUNIT = "junit"
-    HTML = "html"
-    MD = "md"
-
-
-FILE_NAMES: dict[ReportFormat, str] = {
-    ReportFormat.JSON: "report.json",
-    ReportFormat.JUNIT: "junit.xml",
-    ReportFormat.HTML: "report.html",
-    ReportFormat.MD: "summary.md",
-}
 """Each format's file name inside the output folder."""
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from ringback.simulator.evaluate import RunEvaluation
 
+from .formats import FILE_NAMES, ReportFormat
 from .html import render_html
 from .json_report import render_json
 from .junit import render_junit
 from .markdown import render_markdown
-from .models import FILE_NAMES, CallBodies, ReportFormat
+from .models import CallBodies
 
 ALL_FORMATS = tuple(ReportFormat)
 

@@ -12,8 +12,9 @@ module touches its tables. Names are imported lazily: the CLI's help loads no da
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ringback.core.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .api_keys import KeyRevokedError
@@ -55,42 +56,45 @@ if TYPE_CHECKING:
         StoredCall,
     )
 
-_EXPORTS = {
-    "KeyRevokedError": "api_keys",
-    "DatabaseError": "engine",
-    "DatabaseUnavailable": "engine",
-    "DriverMissingError": "engine",
-    "check_driver": "engine",
-    "database_url": "engine",
-    "describe": "engine",
-    "hide_password": "engine",
-    "is_sqlite": "engine",
-    "sqlite_path": "engine",
-    "default_database_path": "location",
-    "default_database_url": "location",
-    "PreparedCall": "incoming",
-    "AGENT_SIDE": "linking",
-    "CALLER_SIDE": "linking",
-    "SIDE_KEY": "linking",
-    "SIMULATION_KEY": "linking",
-    "LinkedBy": "linking",
-    "LinkKeys": "linking",
-    "caller_side_metadata": "linking",
-    "SchemaError": "migrate",
-    "SchemaTooNewError": "migrate",
-    "SCHEMA_VERSION": "schema",
-    "NotFoundError": "simulation",
-    "Store": "store",
-    "CallSummary": "views",
-    "EvaluationSummary": "views",
-    "IngestOutcome": "views",
-    "KeyInfo": "views",
-    "NewKey": "views",
-    "ResultInfo": "views",
-    "ResultWithCalls": "views",
-    "RunInfo": "views",
-    "StoredCall": "views",
-}
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "KeyRevokedError": ".api_keys",
+        "DatabaseError": ".engine",
+        "DatabaseUnavailable": ".engine",
+        "DriverMissingError": ".engine",
+        "check_driver": ".engine",
+        "database_url": ".engine",
+        "describe": ".engine",
+        "hide_password": ".engine",
+        "is_sqlite": ".engine",
+        "sqlite_path": ".engine",
+        "default_database_path": ".location",
+        "default_database_url": ".location",
+        "PreparedCall": ".incoming",
+        "AGENT_SIDE": ".linking",
+        "CALLER_SIDE": ".linking",
+        "SIDE_KEY": ".linking",
+        "SIMULATION_KEY": ".linking",
+        "LinkedBy": ".linking",
+        "LinkKeys": ".linking",
+        "caller_side_metadata": ".linking",
+        "SchemaError": ".migrate",
+        "SchemaTooNewError": ".migrate",
+        "SCHEMA_VERSION": ".schema",
+        "NotFoundError": ".simulation",
+        "Store": ".store",
+        "CallSummary": ".views",
+        "EvaluationSummary": ".views",
+        "IngestOutcome": ".views",
+        "KeyInfo": ".views",
+        "NewKey": ".views",
+        "ResultInfo": ".views",
+        "ResultWithCalls": ".views",
+        "RunInfo": ".views",
+        "StoredCall": ".views",
+    },
+)
 
 __all__ = [
     "AGENT_SIDE",
@@ -128,10 +132,3 @@ __all__ = [
     "is_sqlite",
     "sqlite_path",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

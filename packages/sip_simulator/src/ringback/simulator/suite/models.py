@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from .assertions import Assertion
+from .choices import Transport
 from .durations import Duration
 
 _SIP_URI = re.compile(r"^sips?:(?:[^@\s]+@)?(?P<host>[A-Za-z0-9.\-\[\]:]+?)(?::(?P<port>\d+))?$")
@@ -28,12 +29,6 @@ SCENARIO_ID = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Transport(str, Enum):
-    UDP = "udp"
-    TCP = "tcp"
-    TLS = "tls"
 
 
 class MediaEncryption(str, Enum):

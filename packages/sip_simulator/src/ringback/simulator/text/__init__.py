@@ -8,16 +8,40 @@ simulated caller's side is recorded and marked as the caller side, and outcomes 
 `ResultSink` as a dialled run: `BatchRunner(suite, TextTransport(settings), sink=...)`.
 """
 
-from .agent_ref import AgentFactory, AgentImportError, load_agent
-from .call import (
-    SYNTHETIC_CALL_ID_DOMAIN,
-    LLMSource,
-    TextCallSettings,
-    run_text_call,
-    synthetic_call_id,
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ringback.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .agent_ref import AgentFactory, AgentImportError, load_agent
+    from .call import (
+        SYNTHETIC_CALL_ID_DOMAIN,
+        LLMSource,
+        TextCallSettings,
+        run_text_call,
+        synthetic_call_id,
+    )
+    from .conversation import Ending, converse
+    from .transport import TextTransport
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "AgentFactory": ".agent_ref",
+        "AgentImportError": ".agent_ref",
+        "load_agent": ".agent_ref",
+        "SYNTHETIC_CALL_ID_DOMAIN": ".call",
+        "LLMSource": ".call",
+        "TextCallSettings": ".call",
+        "run_text_call": ".call",
+        "synthetic_call_id": ".call",
+        "Ending": ".conversation",
+        "converse": ".conversation",
+        "TextTransport": ".transport",
+    },
 )
-from .conversation import Ending, converse
-from .transport import TextTransport
 
 __all__ = [
     "SYNTHETIC_CALL_ID_DOMAIN",

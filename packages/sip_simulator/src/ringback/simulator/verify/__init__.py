@@ -7,7 +7,27 @@ The flows are `verify.sip.verify_sip` and `verify.text.verify_text` (imported la
 transport loads LiveKit Agents).
 """
 
-from .models import Shape, Step, StepId, StepStatus, SyncedCall, SyncedCallProblem, VerifyReport
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ringback.core.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .models import Shape, Step, StepId, StepStatus, SyncedCall, SyncedCallProblem, VerifyReport
+
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "Shape": ".models",
+        "Step": ".models",
+        "StepId": ".models",
+        "StepStatus": ".models",
+        "SyncedCall": ".models",
+        "SyncedCallProblem": ".models",
+        "VerifyReport": ".models",
+    },
+)
 
 __all__ = [
     "Shape",

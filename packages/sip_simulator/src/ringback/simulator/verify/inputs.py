@@ -9,7 +9,8 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from ringback.simulator.dial.connection import LiveKitConfigError, LiveKitConnection
-from ringback.simulator.suite.models import AgentEndpoint, Suite, Transport
+from ringback.simulator.suite.choices import Transport
+from ringback.simulator.suite.models import AgentEndpoint, Suite
 from ringback.simulator.text.agent_ref import text_only_flags_error
 
 from .context import Collector

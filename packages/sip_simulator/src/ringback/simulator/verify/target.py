@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ringback.core.errors import RingbackError
 from ringback.simulator.plan import HeaderPlanError, PlannedCall, plan_run
+from ringback.simulator.suite.choices import PASSWORD_ENV
 from ringback.simulator.suite.models import AgentEndpoint, Scenario, Suite
 
 SCENARIO_ID = "verify"
@@ -21,7 +22,6 @@ TURNS = (
     "That is all I needed, thank you. Goodbye!",
 )
 """What the simulated caller says in a text-transport verify call."""
-PASSWORD_ENV = "AGENT_SIP_PASSWORD"
 """Where the digest password for `--username` comes from (the example suites use it too)."""
 TEXT_ENDPOINT = "sip:agent@text.ringback.invalid"
 """A placeholder endpoint for text-transport verifies without a suite (never dialled)."""

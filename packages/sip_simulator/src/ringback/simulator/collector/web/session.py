@@ -20,9 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ringback.core.errors import RingbackError
 
 from ..auth import Authenticator, Principal, loopback_host, not_loopback
+from ..defaults import DEFAULT_WORKSPACE_ID
 from ..errors import ApiError
 from ..limits import read_body
-from ..settings import DEFAULT_WORKSPACE_ID
 from .responses import PageError
 
 COOKIE_NAME = "ringback_key"
