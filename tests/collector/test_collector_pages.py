@@ -478,6 +478,40 @@ async def test_a_linked_calls_page_points_to_its_run_and_other_side(
     assert "X-Result-Id" in text
 
 
+async def test_each_sides_page_names_the_speakers_and_who_hung_up_as_who_they_are(
+    collector: RunningCollector, http: httpx.AsyncClient
+) -> None:
+    """The simulated caller's own recording is an agent's: its `agent` lines are the simulated
+    caller's and its `user_hangup` is the agent under test hanging up."""
+    await simulated_run(collector, http)
+    calls = {c.call_id: c.id for c in await collector.store.list_calls(1)}
+    pages = {}
+    for name in ("sim-agent", "sim-caller"):
+        response = await http.get(
+            f"{collector.url}/calls/{calls[name]}", headers=collector.headers()
+        )
+        assert response.status_code == 200
+        pages[name] = (text_of(response), response.text.split("<h4>Timeline", 1)[1])
+
+    agent_text, agent_html = pages["sim-agent"]
+    assert "Side agent's side" in agent_text
+    assert "user_hangup (the caller hung up)" in agent_text
+    assert "<td>caller</td>" in agent_html
+    assert "<td>agent under test</td>" in agent_html
+    assert "<td>simulated caller</td>" not in agent_html
+    assert ">caller</text>" in agent_html  # the lanes
+    assert ">agent</text>" in agent_html
+
+    caller_text, caller_html = pages["sim-caller"]
+    assert "Side simulated caller's side" in caller_text
+    assert "user_hangup (the agent under test hung up)" in caller_text
+    assert "<td>simulated caller</td>" in caller_html
+    assert "<td>agent under test</td>" in caller_html
+    assert "<td>caller</td>" not in caller_html
+    assert "<td>agent</td>" not in caller_html
+    assert ">sim caller</text>" in caller_html
+
+
 @pytest.mark.parametrize("start", [1_767_000_000_000, 10**15])
 async def test_a_start_time_that_is_not_in_seconds_is_shown_as_stored(
     collector: RunningCollector, http: httpx.AsyncClient, start: int

@@ -8,11 +8,14 @@ import json
 import os
 from pathlib import Path
 
+import httpx
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from ringback.simulator.cli.demo import demo_command
+from ringback.simulator.collector.embedded import embedded_collector
+from ringback.simulator.collector.settings import CollectorSettings
 from ringback.simulator.demo import bundled_suite
 from ringback.simulator.demo import run as demo_run
 from ringback.simulator.store import Store
@@ -93,6 +96,22 @@ def test_keep_leaves_the_database_results_and_reports(
     linked, scenarios, production = asyncio.run(stored())
     assert linked == scenarios == 3
     assert production == ["demo-pipecat-bot"]
+
+    # what it says to browse the kept run works: the collector with --no-auth serves its page
+    (browse,) = [line for line in result.output.splitlines() if line.startswith("Browse it:")]
+    database = str(keep / "collector.sqlite3")
+    assert f"ringback-sim serve --database-url {database} --no-auth" in browse
+    run_path = browse.split("http://127.0.0.1:7450", 1)[1].split()[0]
+
+    async def browsed() -> tuple[int, str]:
+        settings = CollectorSettings(database_url=database, port=0, no_auth=True)
+        async with embedded_collector(settings) as collector, httpx.AsyncClient() as http:
+            page = await http.get(collector.url + run_path)
+            return page.status_code, page.text
+
+    status, page = asyncio.run(browsed())
+    assert status == 200
+    assert all(s.id in page for s in bundled_suite().scenarios)
 
 
 def test_a_failing_assertion_fails_the_demo(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -120,6 +120,8 @@ async def test_every_call_syncs_both_sides_with_the_linking_data(
 
     agent_ids = {r.query["agent_remote_identifier"] for r in create_call_server.requests}
     assert agent_ids == {"support-bot", "ringback-caller"}
+    # no telephony took part, though both sides carry the planned SIP facts
+    assert {r.body["call_type"] for r in create_call_server.requests} == {"web_call"}
 
 
 async def test_the_transcripts_and_who_hung_up(

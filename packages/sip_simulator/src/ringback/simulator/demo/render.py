@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+
 from ringback.simulator.batch.outcome import CallOutcome
 from ringback.simulator.evaluate import CallEvaluation
 
@@ -106,7 +108,13 @@ def render_demo(result: DemoResult, *, kept: bool) -> list[str]:
         lines.append("Reports:  " + ", ".join(str(p) for p in result.reports))
     else:
         lines.append("Reports:  none (the reports module is not available)")
-    if not kept:
+    if kept:
+        database = shlex.quote(str(result.database))
+        lines.append(
+            f"Browse it:  ringback-sim serve --database-url {database} --no-auth   then open "
+            f"http://127.0.0.1:7450/runs/{ev.run_id} (no key needed on loopback)"
+        )
+    else:
         lines.append(
             f"(all in the temporary folder {result.directory}, now deleted; "
             "use --keep DIR to keep it)"

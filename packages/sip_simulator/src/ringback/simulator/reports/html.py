@@ -14,6 +14,7 @@ from ringback.simulator.evaluate import AssertionResult, CallEvaluation, RunEval
 
 from .format import ms, percent
 from .models import CallBodies, TimelineEvent, timeline
+from .speakers import AGENT_SIDE_SPEAKERS, Speakers
 from .svg import histogram, lane_chart
 
 STYLE = """
@@ -87,8 +88,8 @@ def _assertion(result: AssertionResult) -> str:
     )
 
 
-def timeline_row(event: TimelineEvent) -> str:
-    """One timeline event as a table row: when, who, what."""
+def timeline_row(event: TimelineEvent, speakers: Speakers = AGENT_SIDE_SPEAKERS) -> str:
+    """One timeline event as a table row: when, who (named by `speakers`), what."""
     if event.kind == "turn":
         what = escape(event.text)
     elif event.kind == "tool":
@@ -97,21 +98,26 @@ def timeline_row(event: TimelineEvent) -> str:
         what = f"<code>{escape(event.text)}({escape(params)})</code>{error}"
     else:
         what = f"{escape(str(event.detail.get('from') or ''))} &rarr; {escape(event.text)}"
-    return f"<tr><td>{ms(event.start_ms)}</td><td>{escape(event.role)}</td><td>{what}</td></tr>"
+    who = escape(speakers.name(event.role))
+    return f"<tr><td>{ms(event.start_ms)}</td><td>{who}</td><td>{what}</td></tr>"
 
 
-def timeline_section(events: list[TimelineEvent], side: str) -> str:
-    """A call's timeline: a heading naming `side`, the lane chart and the event table."""
-    rows = "".join(timeline_row(e) for e in events)
+def timeline_section(
+    events: list[TimelineEvent], side: str, speakers: Speakers = AGENT_SIDE_SPEAKERS
+) -> str:
+    """A call's timeline: a heading naming `side`, the lane chart and the event table, each
+    speaker named by `speakers`."""
+    rows = "".join(timeline_row(e, speakers) for e in events)
     return (
-        f"<h4>Timeline ({escape(side, quote=False)})</h4>{lane_chart(events)}"
+        f"<h4>Timeline ({escape(side, quote=False)})</h4>{lane_chart(events, speakers)}"
         f"<table><tr><th>At</th><th>Who</th><th>What</th></tr>{rows}</table>"
     )
 
 
 def _call(call: CallEvaluation, pair: CallBodies) -> str:
     events = timeline(pair.agent if pair.agent is not None else pair.caller)
-    side = "agent's side" if pair.agent is not None else "caller's side only"
+    side = "agent's side" if pair.agent is not None else "simulated caller's side only"
+    speakers = Speakers.of(caller_side=pair.agent is None)
     link = (
         f'<span class="pass">linked</span> to agent call {escape(call.agent_call_id or "")}'
         if call.linked
@@ -127,7 +133,7 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
         + f"{rows}</table>"
     )
     if events:
-        body += timeline_section(events, side)
+        body += timeline_section(events, side, speakers)
     else:
         body += "<p class=muted>No timeline: no side of this call was synced.</p>"
     opened = "" if call.passed else " open"

@@ -9,11 +9,12 @@ from ringback.simulator.evaluate import LatencyStats
 
 from .format import ms
 from .models import TimelineEvent
+from .speakers import AGENT_SIDE_SPEAKERS, Speakers
 
 WIDTH = 760
-LABEL_W = 70
+LABEL_W = 76
 LANE_H = 22
-LANES = (("user", "caller"), ("agent", "agent"), ("tool", "tools"), ("transition", "nodes"))
+LANE_KEYS = ("user", "agent", "tool", "transition")
 COLOURS = {"user": "#3b82f6", "agent": "#10b981", "tool": "#f59e0b", "transition": "#8b5cf6"}
 ERROR_COLOUR = "#ef4444"
 MIN_BAR = 3.0
@@ -28,25 +29,27 @@ def _title(event: TimelineEvent) -> str:
     return escape(f"{span}: {event.text}")
 
 
-def lane_chart(events: list[TimelineEvent]) -> str:
-    """Who spoke when: one lane per speaker, tool calls and node transitions as markers."""
+def lane_chart(events: list[TimelineEvent], speakers: Speakers = AGENT_SIDE_SPEAKERS) -> str:
+    """Who spoke when: one lane per speaker (named by `speakers`), tool calls and node
+    transitions as markers."""
     if not events:
         return ""
+    labels = (speakers.user_lane, speakers.agent_lane, "tools", "nodes")
     end = max(max(e.end_ms or e.start_ms for e in events), 1.0)
     scale = (WIDTH - LABEL_W - 10) / end
-    height = LANE_H * len(LANES) + 20
+    height = LANE_H * len(LANE_KEYS) + 20
     parts = [
         f'<svg class="lanes" role="img" viewBox="0 0 {WIDTH} {height}" width="100%">'
         "<title>who spoke when</title>"
     ]
-    for row, (_, label) in enumerate(LANES):
+    for row, label in enumerate(labels):
         y = row * LANE_H
         parts.append(f'<text x="0" y="{y + 15}" class="lane">{label}</text>')
         parts.append(
             f'<line x1="{LABEL_W}" x2="{WIDTH}" y1="{y + LANE_H - 1}" y2="{y + LANE_H - 1}" '
             'class="grid"/>'
         )
-    rows = {key: i for i, (key, _) in enumerate(LANES)}
+    rows = {key: i for i, key in enumerate(LANE_KEYS)}
     for event in events:
         lane = _lane(event)
         if lane not in rows:
@@ -59,7 +62,7 @@ def lane_chart(events: list[TimelineEvent]) -> str:
             f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{LANE_H - 8}" rx="2" '
             f'fill="{colour}"><title>{_title(event)}</title></rect>'
         )
-    axis_y = LANE_H * len(LANES) + 14
+    axis_y = LANE_H * len(LANE_KEYS) + 14
     parts.append(f'<text x="{LABEL_W}" y="{axis_y}" class="axis">0 s</text>')
     parts.append(
         f'<text x="{WIDTH}" y="{axis_y}" class="axis" text-anchor="end">'

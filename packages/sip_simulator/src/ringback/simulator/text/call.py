@@ -22,7 +22,7 @@ from livekit.agents import Agent, AgentSession
 from livekit.agents.llm import LLM
 from livekit.agents.utils import is_given
 
-from ringback.core.contract import DisconnectionReason
+from ringback.core.contract import CallType, DisconnectionReason
 from ringback.simulator.batch.outcome import CallOutcome, CallPlaced, FailureKind, OutcomeStatus
 from ringback.simulator.batch.transport import CallObserver
 from ringback.simulator.caller.agent import SimulatedCaller
@@ -165,15 +165,19 @@ async def run_text_call(
         room=call.room_name,
     )
     sip_call_id = synthetic_call_id(call.result_id)
+    # Both sides carry the planned SIP facts so they link as a dialled call's would, but no
+    # telephony took part: the call is a web call.
     agent_party.record(
         sip_correlation_id=sip_call_id,
         sip_headers=call.headers,
+        call_type=CallType.WEB_CALL,
         metadata={SIMULATION_KEY: {SIDE_KEY: AGENT_SIDE, "transport": TRANSPORT}},
         **settings.ringback,
     )
     caller_party.record(
         sip_correlation_id=sip_call_id,
         call_id=brief.caller_call_id,
+        call_type=CallType.WEB_CALL,
         metadata=_caller_metadata(brief),
         **settings.ringback,
     )

@@ -17,6 +17,7 @@ from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports.format import percent
 from ringback.simulator.reports.html import document, render_html, timeline_section
 from ringback.simulator.reports.models import CallBodies, timeline
+from ringback.simulator.reports.speakers import Speakers
 from ringback.simulator.store import CallSummary, ResultWithCalls, RunInfo, StoredCall
 from ringback.simulator.store.linking import CALLER_SIDE
 
@@ -313,7 +314,11 @@ def _models(body: Mapping[str, Any]) -> str:
 def call_page(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | None) -> str:
     """One stored call: what it is, what it is linked to, and its timeline."""
     body = call.body
-    side = "caller's side (the simulator)" if call.side == CALLER_SIDE else "agent's side"
+    caller_side = call.side == CALLER_SIDE
+    side = "simulated caller's side" if caller_side else "agent's side"
+    speakers = Speakers.of(caller_side=caller_side)
+    reason = body.get("disconnection_reason")
+    hung_up = speakers.hung_up(reason)
     rows = "".join(
         (
             _row("Agent", escape(call.agent_id)),
@@ -327,7 +332,10 @@ def call_page(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | None) 
             _row("Started", _epoch(call.start_timestamp)),
             _row("Duration", _duration(call.duration_ms)),
             _row("Status", _code(body.get("call_status"))),
-            _row("Disconnection", _code(body.get("disconnection_reason"))),
+            _row(
+                "Disconnection",
+                _code(reason) + (f" ({escape(hung_up)})" if hung_up else ""),
+            ),
             _row("Models", _models(body)),
             _row("Linked", _linked(viewer, call, linked)),
             _row("Other sides", _other_sides(viewer, call, linked)),
@@ -336,7 +344,7 @@ def call_page(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | None) 
     notes = "".join(f"<li>{escape(n)}</li>" for n in call.notes)
     events = timeline(body)
     shown = (
-        timeline_section(events, side)
+        timeline_section(events, side, speakers)
         if events
         else "<p class=muted>No transcript, tool calls or transitions in this call.</p>"
     )
