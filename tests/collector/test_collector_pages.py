@@ -565,7 +565,7 @@ async def test_an_evaluated_run_says_when_and_whether_links_moved_on_since(
         "Out of date: 1 call is linked differently in the store now than when this report was "
         "made: greet[1] (counted unlinked, its agent side has arrived since)."
     ) in text
-    assert f"ringback-sim report {run_id} --suite SUITE.yaml" in text
+    assert f"ringback-sim report {run_id} --suite SUITE.yaml --re-evaluate" in text
     assert 'id="pass-rate">50.0%' in stale.text  # the kept verdict, until re-evaluated
 
     await save_evaluation(collector.store, 1, _evaluation(run_id, linked, unlinked))

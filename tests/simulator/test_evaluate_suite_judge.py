@@ -137,7 +137,10 @@ async def test_report_judges_again_and_replaces_the_kept_evaluation(
         result = await asyncio.to_thread(
             CliRunner().invoke,
             app,
-            ["report", run.id, "--suite", str(JUDGED_SUITE), "--out", str(tmp_path / "rep")],
+            [
+                *("report", run.id, "--suite", str(JUDGED_SUITE), "--re-evaluate"),
+                *("--out", str(tmp_path / "rep")),
+            ],
         )
         assert result.exit_code == 0, result.output
         assert [(j.requests, j.closed) for j in ShippedJudge.made] == [(2, True)]

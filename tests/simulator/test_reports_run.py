@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from ringback.simulator.cli.report import report_command
 from ringback.simulator.evaluate import RunEvaluation
+from ringback.simulator.evaluate.stored import load_evaluation
 from ringback.simulator.reports import (
     FILE_NAMES,
     CallBodies,
@@ -53,7 +54,8 @@ async def _run(tmp: Path) -> FinishedRun:
             )
             assert result.exit_code == 0, result.output
             (run,) = await collector.store.list_runs(1)
-            evaluation, bodies = await load_run(collector.store, 1, run.id, suite)
+            loaded = await load_run(collector.store, 1, run.id, suite)
+            evaluation, bodies = loaded.evaluation, loaded.bodies
             return FinishedRun(
                 run.id,
                 collector.settings.database_url,
@@ -176,6 +178,64 @@ def test_report_command_reads_the_collector_store(
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == set(FILE_NAMES.values())
     assert ReportFormat.HTML.value in result.output
+
+
+def test_report_keeps_the_kept_evaluation_unless_asked_to_evaluate_again(
+    finished: FinishedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", finished.database_url)
+    edited = tmp_path / "edited.yaml"  # the same suite, its failing assertion since removed
+    edited.write_text(
+        EVAL_SUITE.read_text().replace("      - tool_called: {name: issue_refund}\n", "")
+    )
+    args = ["report", finished.run_id, "--suite", str(edited), "--out", str(tmp_path / "out")]
+
+    kept = CliRunner().invoke(_report_app(), args)
+    assert kept.exit_code == 0, kept.output
+    assert f"run {finished.run_id}: pass rate 50.0% (2/4 calls), the evaluation kept" in kept.output
+    assert "--re-evaluate to evaluate again" in kept.output
+
+    again = CliRunner().invoke(_report_app(), [*args, "--re-evaluate"])
+    assert again.exit_code == 0, again.output
+    assert "pass rate 100.0% (4/4 calls), evaluated now and kept with the run" in again.output
+
+    async def stored() -> RunEvaluation | None:
+        async with await Store.open(finished.database_url) as store:
+            return await load_evaluation(store, 1, finished.run_id)
+
+    replaced = asyncio.run(stored())
+    assert replaced is not None
+    assert (replaced.passed, replaced.total) == (4, 4)
+
+
+def test_report_refuses_a_suite_the_run_did_not_use(
+    finished: FinishedRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGBACK_COLLECTOR_DATABASE_URL", finished.database_url)
+
+    async def stored() -> RunEvaluation | None:
+        async with await Store.open(finished.database_url) as store:
+            return await load_evaluation(store, 1, finished.run_id)
+
+    other = tmp_path / "other.yaml"
+    other.write_text(
+        "name: billing\nagent: {sip_uri: 'sip:agent@pbx.example.com'}\n"
+        "scenarios:\n  - {id: invoice, instructions: Ask about an invoice.}\n"
+    )
+    args = ["report", finished.run_id, "--suite", str(other), "--out", str(tmp_path / "x")]
+    before = asyncio.run(stored())
+    assert before is not None
+    for extra in ([], ["--re-evaluate"]):
+        result = CliRunner().invoke(_report_app(), [*args, *extra])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith(
+            f"error: run {finished.run_id} is of suite 'support-text-eval'; suite 'billing' "
+            "lacks none of its scenarios order-status, small-talk: pass the suite file the run "
+            "used"
+        )
+    assert not (tmp_path / "x").exists()
+
+    assert asyncio.run(stored()) == before  # the kept evaluation is untouched
 
 
 def test_report_command_rejects_an_unknown_run(

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 # The text transport loads LiveKit plugins (silero), which register only on the main thread:
 # in the real CLI the command runs there; here it runs on a worker thread, so load them now.
-import ringback.simulator.text  # noqa: F401
+import ringback.livekit.voices  # noqa: F401
 from ringback.simulator.cli import app
 
 from .collector_server import RunningCollector

@@ -87,7 +87,8 @@ async def conclude_run(
             on_wait=on_wait,
             caller_sides=caller_sides,
         )
-        evaluation, bodies = await load_run(store, workspace_id, run_id, suite, judge=judge)
+        loaded = await load_run(store, workspace_id, run_id, suite, judge=judge)
+        evaluation, bodies = loaded.evaluation, loaded.bodies
     conclusion = Conclusion(evaluation=evaluation, unsynced=unsynced)
     if report_dir is not None:
         try:

@@ -15,7 +15,7 @@ from ringback.simulator.reports.formats import ReportFormat
 from .console import fail, say
 
 if TYPE_CHECKING:
-    from ringback.simulator.evaluate import RunEvaluation
+    from ringback.simulator.reports.collect import LoadedRun
     from ringback.simulator.suite.models import Suite
 
 DEFAULT_OUT = Path(".ringback/reports")
@@ -46,14 +46,24 @@ def report_command(
         Path | None,
         typer.Option(help="Folder for the reports (default: .ringback/reports/RUN_ID)."),
     ] = None,
+    re_evaluate: Annotated[
+        bool,
+        typer.Option(
+            "--re-evaluate",
+            help="Evaluate the run again against --suite and replace the evaluation kept "
+            "with it (default: report the kept one).",
+        ),
+    ] = False,
 ) -> None:
-    """Evaluate RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL, workspace
-    RINGBACK_WORKSPACE_ID) against --suite (its `judge`, when set, judges the expectations),
-    keep the evaluation with the run, and write its reports."""
+    """Write the reports of RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL,
+    workspace RINGBACK_WORKSPACE_ID). A run with a kept evaluation is reported from it; one
+    without (or with --re-evaluate) is evaluated against --suite (its `judge`, when set,
+    judges the expectations) and the evaluation is kept with the run. A suite the run did not
+    use is refused."""
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
-    from ringback.simulator.reports.collect import UnknownRunError, report_run
+    from ringback.simulator.reports.collect import SuiteMismatchError, UnknownRunError, report_run
     from ringback.simulator.reports.format import percent
     from ringback.simulator.store import DatabaseError, DriverMissingError, SchemaError
 
@@ -61,7 +71,7 @@ def report_command(
     suite = _load(suite_file, err)
     out_dir = out if out is not None else DEFAULT_OUT / run_id
 
-    async def report() -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
+    async def report() -> tuple[LoadedRun, dict[ReportFormat, Path]]:
         async with suite_judge(suite.judge) as judge:
             return await report_run(
                 CollectorSettings().database_url,
@@ -71,19 +81,32 @@ def report_command(
                 out_dir,
                 formats or list(ReportFormat),
                 judge=judge,
+                re_evaluate=re_evaluate,
             )
 
     try:
-        evaluation, written = asyncio.run(report())
-    except (UnknownRunError, JudgeConfigError, DriverMissingError, SchemaError) as exc:
+        loaded, written = asyncio.run(report())
+    except (
+        UnknownRunError,
+        SuiteMismatchError,
+        JudgeConfigError,
+        DriverMissingError,
+        SchemaError,
+    ) as exc:
         fail(err, str(exc), exc=exc)
     except (OSError, DatabaseError) as exc:
         say(err, f"error: the run could not be reported: {type(exc).__name__}: {exc}")
         raise typer.Exit(EXIT_FAILED) from None
+    evaluation = loaded.evaluation
+    if loaded.evaluated_at is None:
+        source = "evaluated now and kept with the run"
+    else:
+        when = loaded.evaluated_at.strftime("%Y-%m-%d %H:%M UTC")
+        source = f"the evaluation kept with the run ({when}; --re-evaluate to evaluate again)"
     say(
         out_console,
         f"run {run_id}: pass rate {percent(evaluation.pass_rate)} "
-        f"({evaluation.passed}/{evaluation.total} calls)",
+        f"({evaluation.passed}/{evaluation.total} calls), {source}",
     )
     for fmt, path in written.items():
         say(out_console, f"{fmt.value}: {path}")

@@ -126,9 +126,8 @@ async def run_demo(
             pipecat = await _pipecat_call(collector.store) if with_pipecat else None
         if sip_run is None:
             # evaluated once, kept with the run (the collector's pages show it), reported from
-            evaluation, bodies = await load_run(
-                collector.store, WORKSPACE_ID, summary.run_id, suite
-            )
+            loaded = await load_run(collector.store, WORKSPACE_ID, summary.run_id, suite)
+            evaluation, bodies = loaded.evaluation, loaded.bodies
             reports = list(write_reports(evaluation, bodies, report_dir).values())
         else:
             evaluation = sip_run.conclusion.evaluation

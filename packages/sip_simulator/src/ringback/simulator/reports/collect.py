@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +12,8 @@ from livekit.agents import llm
 
 from ringback.core.errors import RingbackError
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
-from ringback.simulator.evaluate.stored import save_evaluation
-from ringback.simulator.store import Store
+from ringback.simulator.evaluate.stored import load_evaluation, save_evaluation
+from ringback.simulator.store import RunInfo, Store
 from ringback.simulator.suite.models import Suite
 
 from .formats import ReportFormat
@@ -34,16 +36,61 @@ async def call_bodies(store: Store, workspace_id: int, run_id: str) -> dict[str,
     }
 
 
+class SuiteMismatchError(RingbackError, ValueError):
+    """The suite given is not the one the run used: evaluating with it would score every call
+    against the wrong scenarios."""
+
+
+@dataclass(frozen=True)
+class LoadedRun:
+    evaluation: RunEvaluation
+    bodies: dict[str, CallBodies]
+    evaluated_at: datetime | None
+    """When the kept evaluation was made; None when it was made now."""
+
+
+def check_suite(run: RunInfo, scenario_ids: set[str], suite: Suite) -> None:
+    """Raise `SuiteMismatchError` when `suite` shares no scenario with the run, or has another
+    name and lacks some of the run's scenarios (an edited suite of the same name may)."""
+    known = {scenario.id for scenario in suite.scenarios}
+    missing = sorted(scenario_ids - known)
+    if not missing or (run.name == suite.name and scenario_ids & known):
+        return
+    shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+    lacks = "none of its scenarios" if not scenario_ids & known else "its scenarios"
+    raise SuiteMismatchError(
+        f"run {run.id} is of suite {run.name!r}; suite {suite.name!r} lacks {lacks} {shown}: "
+        "pass the suite file the run used (scoring the run against another would fail every "
+        "call)"
+    )
+
+
 async def load_run(
-    store: Store, workspace_id: int, run_id: str, suite: Suite, *, judge: llm.LLM[Any] | None = None
-) -> tuple[RunEvaluation, dict[str, CallBodies]]:
-    """Evaluate `run_id` against `suite` (expectations judged by `judge` when given), keep the
-    evaluation with the run, and read its bodies; `UnknownRunError` if absent."""
-    if await store.get_run(workspace_id, run_id) is None:
+    store: Store,
+    workspace_id: int,
+    run_id: str,
+    suite: Suite,
+    *,
+    judge: llm.LLM[Any] | None = None,
+    re_evaluate: bool = True,
+) -> LoadedRun:
+    """The run's evaluation and bodies; `UnknownRunError` if absent, `SuiteMismatchError` for a
+    suite the run did not use. The evaluation kept with the run is used as it is unless
+    `re_evaluate` (or there is none): then the run is evaluated against `suite` (expectations
+    judged by `judge` when given) and that evaluation is kept, replacing the earlier one."""
+    run = await store.get_run(workspace_id, run_id)
+    if run is None:
         raise UnknownRunError(f"no run {run_id!r} in workspace {workspace_id} of this collector")
-    evaluation = await evaluate_run(store, workspace_id, run_id, suite, judge=judge)
-    await save_evaluation(store, workspace_id, evaluation)
-    return evaluation, await call_bodies(store, workspace_id, run_id)
+    results = await store.list_results(workspace_id, run_id)
+    check_suite(run, {r.result.scenario_id for r in results}, suite)
+    kept = None if re_evaluate else await load_evaluation(store, workspace_id, run_id)
+    if kept is not None and run.evaluation is not None:
+        evaluation, evaluated_at = kept, run.evaluation.evaluated_at
+    else:
+        evaluation = await evaluate_run(store, workspace_id, run_id, suite, judge=judge)
+        await save_evaluation(store, workspace_id, evaluation)
+        evaluated_at = None
+    return LoadedRun(evaluation, await call_bodies(store, workspace_id, run_id), evaluated_at)
 
 
 async def report_run(
@@ -55,8 +102,12 @@ async def report_run(
     formats: Iterable[ReportFormat | str] = ALL_FORMATS,
     *,
     judge: llm.LLM[Any] | None = None,
-) -> tuple[RunEvaluation, dict[ReportFormat, Path]]:
-    """Open the store at `database_url`, evaluate the run and write its reports."""
+    re_evaluate: bool = False,
+) -> tuple[LoadedRun, dict[ReportFormat, Path]]:
+    """Open the store at `database_url`, load the run (see `load_run`; its kept evaluation
+    unless `re_evaluate`) and write its reports."""
     async with await Store.open(database_url) as store:
-        evaluation, bodies = await load_run(store, workspace_id, run_id, suite, judge=judge)
-    return evaluation, write_reports(evaluation, bodies, out_dir, formats)
+        loaded = await load_run(
+            store, workspace_id, run_id, suite, judge=judge, re_evaluate=re_evaluate
+        )
+    return loaded, write_reports(loaded.evaluation, loaded.bodies, out_dir, formats)

@@ -25,6 +25,7 @@ from .session import Viewer
 
 TITLE = "Ringback collector"
 REPORT_COMMAND = "ringback-sim report {run_id} --suite SUITE.yaml"
+REEVALUATE_COMMAND = REPORT_COMMAND + " --re-evaluate"
 _NAV_STYLE = (
     "display:flex;gap:1rem;align-items:center;border-bottom:1px solid #e5e7eb;padding-bottom:.5rem"
 )
@@ -218,7 +219,7 @@ def _evaluation_state(
     state = f'<p id="evaluated">Evaluated {when}{judged}.</p>'
     changed = _relinked(evaluation, results)
     if changed:
-        command = REPORT_COMMAND.format(run_id=shlex.quote(run.id))
+        command = REEVALUATE_COMMAND.format(run_id=shlex.quote(run.id))
         many = len(changed) > 1
         state += (
             f'<div id="relinked"><p><span class="skip">Out of date:</span> {len(changed)} '
