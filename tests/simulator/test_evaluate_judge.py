@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from typing import Any
 
 from ringback.core.sample import sample_call
@@ -14,7 +15,10 @@ from ringback.simulator.evaluate import (
     judge_call,
     summarise,
 )
+from ringback.simulator.evaluate.gate import run_exit_code
 from ringback.simulator.evaluate.judge import SYSTEM_PROMPT, transcript
+from ringback.simulator.reports.junit import render_junit
+from ringback.simulator.reports.markdown import render_markdown
 from ringback.simulator.suite.models import Scenario, Suite
 
 EXPECTATIONS = "The agent issues a refund for order 4417 and says when it arrives."
@@ -86,19 +90,62 @@ async def test_a_failing_verdict_fails_the_call() -> None:
     ]
 
 
-async def test_a_judge_that_does_not_answer_a_verdict_fails_the_check() -> None:
+async def test_a_judge_that_fails_makes_the_call_an_error_not_a_failure() -> None:
     judge = ScriptedLLM([Reply(text="Looks fine to me!")], model="judge-1")
-    result = expectations_of(await judge_call(scenario(), body(), None, judge=judge))
-    assert result.passed is False
-    assert (
-        result.reason == "the judge failed: the judge did not answer with JSON: 'Looks fine to me!'"
+    call = await judge_call(scenario(), body(), None, judge=judge)
+    result = expectations_of(call)
+    assert (result.passed, result.error, result.skipped) == (None, True, False)
+    assert result.reason == (
+        "the judge failed (ValueError): the judge did not answer with JSON: 'Looks fine to me!'"
     )
+    assert (call.status, call.passed) == ("error", False)
+    assert call.failure_reasons() == []
+    assert call.error_reasons() == [f"agent_expectations: {result.reason}"]
 
     broken = ScriptedLLM([Reply(error="model overloaded")], model="judge-1")
-    result = expectations_of(await judge_call(scenario(), body(), None, judge=broken))
-    assert result.passed is False
-    assert result.reason.startswith("the judge failed: ")
+    call = await judge_call(scenario(), body(), None, judge=broken)
+    result = expectations_of(call)
+    assert (result.passed, result.error) == (None, True)
+    assert result.reason.startswith("the judge failed (")
     assert "model overloaded" in result.reason
+    assert call.status == "error"
+
+
+async def test_judge_errors_are_left_out_of_the_pass_rate_and_reported_beside_it() -> None:
+    suite = Suite.model_validate(
+        {
+            "name": "s",
+            "agent": {"sip_uri": "sip:agent@pbx.example.com"},
+            "scenarios": [{"id": "refund", "instructions": "Ask for a refund."}],
+        }
+    )
+    judged = ScriptedLLM(
+        [Reply(text='{"passed": true, "reasoning": "ok"}'), Reply(error="timeout")]
+    )
+    calls = [
+        await judge_call(scenario(), body(), None, judge=judged, result_id="r1"),
+        await judge_call(scenario(), body(), None, judge=judged, result_id="r2", attempt=1),
+    ]
+    evaluation = summarise("run-1", suite, calls)
+    assert [c.status for c in evaluation.calls] == ["passed", "error"]
+    assert (evaluation.passed, evaluation.errors, evaluation.pass_rate) == (1, 1, 1.0)
+    assert (evaluation.scenarios[0].errors, evaluation.scenarios[0].pass_rate) == (1, 1.0)
+    assert evaluation.failed_calls == []
+
+    junit = ET.fromstring(render_junit(evaluation))
+    assert (junit.get("tests"), junit.get("failures"), junit.get("errors")) == ("2", "0", "1")
+    (error,) = junit.iter("error")
+    assert error.get("type") == "JudgeError"
+    assert "the judge failed" in (error.get("message") or "")
+    assert "1 could not be evaluated: the judge failed" in render_markdown(evaluation)
+
+    said: list[str] = []
+    assert run_exit_code(evaluation, suite, None, 0, said.append) == 2  # not fully evaluated
+    assert said[0] == (
+        "pass rate 100.0% (1/1 calls): every call evaluated passed; 1 more could not be "
+        "evaluated (the judge failed) and are left out"
+    )
+    assert said[1:] == ["  error refund#1 (r2):", f"    {evaluation.calls[1].error_reasons()[0]}"]
 
 
 async def test_the_judge_sees_the_expectations_and_the_transcript() -> None:

@@ -6,7 +6,7 @@ The exit codes of `ringback-sim run` (packages/sip_simulator/README.md, "Exit co
 |---|---|
 | 0 | every call passed its assertions (or the pass rate meets `fail_under`) |
 | 1 | calls failed: the pass rate is below the bar, or the batch stopped on an error |
-| 2 | the run could not be evaluated, or a setting or input is wrong |
+| 2 | the run could not be (fully) evaluated (the judge failed), or a setting is wrong |
 | 130 | interrupted (Ctrl-C): continue with `--resume RUN_ID` |
 """
 
@@ -51,12 +51,13 @@ def render_gate(evaluation: RunEvaluation, bar: Bar) -> list[str]:
     """The pass rate against `bar`, then each failing call with its reasons."""
     rate = evaluation.pass_rate
     shown = "n/a" if rate is None else f"{rate:.1%}"
-    head = f"pass rate {shown} ({evaluation.passed}/{evaluation.total} calls)"
+    evaluated = evaluation.total - evaluation.errors
+    head = f"pass rate {shown} ({evaluation.passed}/{evaluated} calls)"
     if bar.source.startswith("every"):
-        failed = evaluation.total - evaluation.passed
+        failed = evaluated - evaluation.passed
         if bar.met_by(evaluation):
-            head += ": every call passed"
-        elif evaluation.total == 0:
+            head += ": every call evaluated passed" if evaluation.errors else ": every call passed"
+        elif evaluated == 0:
             head += ": no call to evaluate"
         else:
             head += (
@@ -66,12 +67,19 @@ def render_gate(evaluation: RunEvaluation, bar: Bar) -> list[str]:
     else:
         verdict = "meets" if bar.met_by(evaluation) else "below"
         head += f" {verdict} {bar.source} {bar.threshold:.1%}"
+    if evaluation.errors:
+        head += (
+            f"; {evaluation.errors} more could not be evaluated (the judge failed) and are left out"
+        )
     lines = [head]
     for call in evaluation.failed_calls[:MAX_LISTED]:
         lines.append(f"  {call.scenario_id}#{call.attempt} ({call.result_id}):")
         lines.extend(f"    {reason}" for reason in call.failure_reasons())
     if len(evaluation.failed_calls) > MAX_LISTED:
         lines.append(f"  and {len(evaluation.failed_calls) - MAX_LISTED} more failing calls")
+    for call in evaluation.error_calls[:MAX_LISTED]:
+        lines.append(f"  error {call.scenario_id}#{call.attempt} ({call.result_id}):")
+        lines.extend(f"    {reason}" for reason in call.error_reasons())
     return lines
 
 
@@ -84,10 +92,16 @@ def run_exit_code(
 ) -> int:
     """The run's exit code: `code` (the batch's own: 0, 1 when it stopped on an error, 130
     when interrupted) combined with `evaluation` against the bar, which `say` prints with
-    every failing call's reasons. An interrupted run is not gated."""
+    every failing call's reasons. An interrupted run is not gated. Calls the judge could not
+    evaluate are left out of the pass rate; when the rest meet the bar, the run could not be
+    fully evaluated (2)."""
     if code == EXIT_INTERRUPTED:
         return code
     bar = Bar.for_run(suite, flag)
     for line in render_gate(evaluation, bar):
         say(line)
-    return code if bar.met_by(evaluation) else EXIT_FAILED
+    if evaluation.pass_rate is None and evaluation.errors:
+        return EXIT_NOT_EVALUATED
+    if not bar.met_by(evaluation):
+        return EXIT_FAILED
+    return EXIT_NOT_EVALUATED if evaluation.errors and code == EXIT_PASSED else code

@@ -60,7 +60,8 @@ async def judge_expectations(
     expectations: str, agent_body: Mapping[str, Any] | None, judge: llm.LLM[Any]
 ) -> AssertionResult:
     """Ask `judge` whether the call met `expectations`. A judge that fails or answers
-    something else than the verdict asked for fails the check (it never passes)."""
+    something else than the verdict asked for makes the check an `error` (it never passes,
+    and it is no failure of the agent's)."""
     spec = {"expectations": expectations}
     detail: dict[str, Any] = {"model": judge.model}
     if agent_body is None:
@@ -80,11 +81,12 @@ async def judge_expectations(
                 if chunk.delta is not None and chunk.delta.content:
                     text += chunk.delta.content
         passed, reasoning = parse_verdict(text)
-    except Exception as exc:  # a judge failure fails the check, with its cause
+    except Exception as exc:  # the judge's failure, not the agent's: an error, with its cause
         return AssertionResult(
             kind=EXPECTATIONS_KIND,
-            passed=False,
-            reason=f"the judge failed: {exc}",
+            passed=None,
+            error=True,
+            reason=f"the judge failed ({type(exc).__name__}): {exc}",
             spec=spec,
             detail=detail,
         )

@@ -22,7 +22,11 @@ class AssertionResult(_Model):
     kind: str
     """The assertion kind (`tool_called`, `latency`...) or `agent_expectations`."""
     passed: bool | None
-    """None when the check was skipped; a skipped check never counts as passed."""
+    """None when the check was not made (skipped, or `error`); never counts as passed."""
+    error: bool = False
+    """The check could not be made through no fault of the agent: the judge failed (an LLM
+    error, a timeout, an answer that is not a verdict). The call is then an `error`, not a
+    failure."""
     reason: str
     """What happened, in words a person can act on."""
     spec: dict[str, Any] = Field(default_factory=dict)
@@ -32,7 +36,7 @@ class AssertionResult(_Model):
 
     @property
     def skipped(self) -> bool:
-        return self.passed is None
+        return self.passed is None and not self.error
 
 
 class CallEvaluation(_Model):
@@ -52,13 +56,30 @@ class CallEvaluation(_Model):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def status(self) -> str:
+        """`failed` (not linked, or an assertion failed), else `error` (a check could not be
+        made: the judge failed), else `passed`."""
+        if not self.linked or any(a.passed is False for a in self.assertions):
+            return "failed"
+        return "error" if self.errors else "passed"
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def passed(self) -> bool:
-        """Linked, and every assertion that was not skipped passed."""
-        return self.linked and all(a.passed is not False for a in self.assertions)
+        """Linked, every check made, and every assertion that was not skipped passed."""
+        return self.status == "passed"
 
     @property
     def failures(self) -> list[AssertionResult]:
         return [a for a in self.assertions if a.passed is False]
+
+    @property
+    def errors(self) -> list[AssertionResult]:
+        """The checks that could not be made (the judge failed)."""
+        return [a for a in self.assertions if a.error]
+
+    def error_reasons(self) -> list[str]:
+        return [f"{a.kind}: {a.reason}" for a in self.errors]
 
     def failure_reasons(self) -> list[str]:
         reasons = [f"{a.kind}: {a.reason}" for a in self.failures]
@@ -91,6 +112,7 @@ class AssertionTally(_Model):
     passed: int = 0
     failed: int = 0
     skipped: int = 0
+    errors: int = 0
 
 
 class ScenarioEvaluation(_Model):
@@ -100,6 +122,8 @@ class ScenarioEvaluation(_Model):
     label: str | None = None
     calls: int
     passed: int
+    errors: int = 0
+    """Calls that could not be fully evaluated (the judge failed); left out of `pass_rate`."""
     pass_rate: float | None
     assertions: list[AssertionTally] = Field(default_factory=list)
     latency: dict[str, LatencyStats] = Field(default_factory=dict)
@@ -127,10 +151,21 @@ class RunEvaluation(_Model):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
+    def errors(self) -> int:
+        """Calls that could not be fully evaluated (the judge failed): not counted either way."""
+        return sum(c.status == "error" for c in self.calls)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
     def pass_rate(self) -> float | None:
-        """Passed calls over all calls; None for a run without calls."""
-        return self.passed / self.total if self.calls else None
+        """Passed calls over the calls evaluated (`errors` left out); None when there is none."""
+        evaluated = self.total - self.errors
+        return self.passed / evaluated if evaluated else None
 
     @property
     def failed_calls(self) -> list[CallEvaluation]:
-        return [c for c in self.calls if not c.passed]
+        return [c for c in self.calls if c.status == "failed"]
+
+    @property
+    def error_calls(self) -> list[CallEvaluation]:
+        return [c for c in self.calls if c.status == "error"]

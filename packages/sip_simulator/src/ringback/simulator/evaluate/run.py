@@ -52,7 +52,9 @@ def _tallies(calls: list[CallEvaluation]) -> list[AssertionTally]:
         for index, result in enumerate(call.assertions):
             key = -1 if result.kind == "agent_expectations" else index
             tally = tallies.setdefault(key, AssertionTally(index=key, kind=result.kind))
-            if result.passed is None:
+            if result.error:
+                tally.errors += 1
+            elif result.passed is None:
                 tally.skipped += 1
             elif result.passed:
                 tally.passed += 1
@@ -72,13 +74,15 @@ def summarise(run_id: str, suite: Suite, calls: list[CallEvaluation]) -> RunEval
         if not mine:
             continue
         passed = sum(c.passed for c in mine)
+        evaluated = sum(c.status != "error" for c in mine)
         scenarios.append(
             ScenarioEvaluation(
                 scenario_id=scenario_id,
                 label=labels.get(scenario_id),
                 calls=len(mine),
                 passed=passed,
-                pass_rate=passed / len(mine),
+                errors=len(mine) - evaluated,
+                pass_rate=passed / evaluated if evaluated else None,
                 assertions=_tallies(mine),
                 latency=latency_stats(mine),
             )

@@ -25,7 +25,7 @@ async def save_evaluation(store: Store, workspace_id: int, evaluation: RunEvalua
         workspace_id,
         evaluation.run_id,
         evaluation.model_dump(mode="json"),
-        total=evaluation.total,
+        total=evaluation.total - evaluation.errors,  # the calls evaluated
         passed=evaluation.passed,
         evaluated_at=datetime.now(timezone.utc),
         suite=evaluation.suite,

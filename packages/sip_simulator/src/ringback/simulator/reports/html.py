@@ -46,8 +46,10 @@ def document(title: str, body: str) -> str:
     )
 
 
-def verdict(passed: bool | None) -> str:
-    """`pass`, `FAIL` or `skipped`, coloured."""
+def verdict(passed: bool | None, *, error: bool = False) -> str:
+    """`pass`, `FAIL`, `error` (the check could not be made) or `skipped`, coloured."""
+    if error:
+        return '<span class="skip">error</span>'
     if passed is None:
         return '<span class="skip">skipped</span>'
     return '<span class="pass">pass</span>' if passed else '<span class="fail">FAIL</span>'
@@ -61,9 +63,19 @@ def _summary(evaluation: RunEvaluation) -> str:
     )
     return (
         f'<p><span class="rate" id="pass-rate">{percent(evaluation.pass_rate)}</span> '
-        f"pass rate: {evaluation.passed} of {evaluation.total} calls passed</p>"
+        f"pass rate: {evaluation.passed} of {evaluation.total - evaluation.errors} calls passed"
+        f"{_errors(evaluation)}</p>"
         "<h2>Scenarios</h2><table><tr><th>Scenario</th><th>Label</th><th>Calls</th>"
         f"<th>Passed</th><th>Pass rate</th></tr>{rows}</table>"
+    )
+
+
+def _errors(evaluation: RunEvaluation) -> str:
+    if not evaluation.errors:
+        return ""
+    return (
+        f'; <span class="skip" id="errors">{evaluation.errors} could not be evaluated</span> '
+        "(the judge failed) and are left out"
     )
 
 
@@ -83,7 +95,7 @@ def _latency(evaluation: RunEvaluation) -> str:
 def _assertion(result: AssertionResult) -> str:
     spec = escape(json.dumps(result.spec, ensure_ascii=False, default=str)) if result.spec else ""
     return (
-        f"<tr><td>{verdict(result.passed)}</td><td>{escape(result.kind)}</td>"
+        f"<tr><td>{verdict(result.passed, error=result.error)}</td><td>{escape(result.kind)}</td>"
         f"<td>{escape(result.reason)}</td><td><code>{spec}</code></td></tr>"
     )
 
@@ -124,7 +136,9 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
         else '<span class="fail">not linked</span>: the agent never synced this call'
     )
     caller = "caller side linked" if call.caller_linked else "caller side not linked"
-    reasons = "".join(f"<li>{escape(r)}</li>" for r in call.failure_reasons())
+    reasons = "".join(
+        f"<li>{escape(r)}</li>" for r in (*call.failure_reasons(), *call.error_reasons())
+    )
     rows = "".join(_assertion(a) for a in call.assertions)
     body = (
         f"<p>{link}; {caller}. Result <code>{escape(call.result_id or '')}</code></p>"
@@ -137,8 +151,9 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
     else:
         body += "<p class=muted>No timeline: no side of this call was synced.</p>"
     opened = "" if call.passed else " open"
+    errored = call.status == "error"
     return (
-        f'<details class="call"{opened}><summary>{verdict(call.passed)} '
+        f'<details class="call"{opened}><summary>{verdict(call.passed, error=errored)} '
         f"<strong>{escape(call.scenario_id)}[{call.attempt}]</strong></summary>{body}</details>"
     )
 

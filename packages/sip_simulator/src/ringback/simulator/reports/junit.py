@@ -12,24 +12,31 @@ def case_name(call: CallEvaluation) -> str:
     return f"{call.scenario_id}[{call.attempt}]"
 
 
-def _verdict(passed: bool | None) -> str:
+def _verdict(passed: bool | None, error: bool) -> str:
+    if error:
+        return "ERROR"
     return "SKIP" if passed is None else "pass" if passed else "FAIL"
 
 
 def _skipped(call: CallEvaluation) -> list[str]:
-    return [f"{a.kind}: {a.reason}" for a in call.assertions if a.passed is None]
+    return [f"{a.kind}: {a.reason}" for a in call.assertions if a.skipped]
 
 
 def _case(suite: str, call: CallEvaluation) -> ET.Element:
     case = ET.Element("testcase", name=case_name(call), classname=suite)
     reasons = call.failure_reasons()
-    if not call.passed:
+    if call.status == "failed":
         failure = ET.SubElement(case, "failure", message=reasons[0] if reasons else "failed")
         failure.set("type", "AssertionFailed")
         failure.text = "\n".join(reasons)
+    elif call.status == "error":
+        errors = call.error_reasons()
+        error = ET.SubElement(case, "error", message=errors[0] if errors else "not evaluated")
+        error.set("type", "JudgeError")
+        error.text = "\n".join(errors)
     skipped = _skipped(call)
     lines = [f"result_id: {call.result_id}", f"linked: {call.linked}"]
-    lines += [f"{_verdict(a.passed)} {a.kind}: {a.reason}" for a in call.assertions]
+    lines += [f"{_verdict(a.passed, a.error)} {a.kind}: {a.reason}" for a in call.assertions]
     if skipped:
         lines.append("skipped (not counted as passed): " + "; ".join(skipped))
     ET.SubElement(case, "system-out").text = "\n".join(lines)
@@ -38,11 +45,16 @@ def _case(suite: str, call: CallEvaluation) -> ET.Element:
 
 def render_junit(evaluation: RunEvaluation) -> str:
     """`<testsuites>` holding one `<testsuite>` (the suite), one `<testcase>` per call. A call
-    fails with its failure reasons; a call that only has skipped checks (no judge) passes and
-    its skipped checks are noted in `system-out` (it was not skipped as a whole). Valid
+    fails with its failure reasons; a call the judge could not evaluate (an LLM error or
+    timeout) is an `<error>`, not a failure; a call that only has skipped checks (no judge)
+    passes and its skipped checks are noted in `system-out` (it was not skipped as a whole). Valid
     against the Jenkins `junit-10.xsd` (the schema CI test views read)."""
     failures = len(evaluation.failed_calls)
-    counts = {"tests": str(evaluation.total), "failures": str(failures), "errors": "0"}
+    counts = {
+        "tests": str(evaluation.total),
+        "failures": str(failures),
+        "errors": str(evaluation.errors),
+    }
     root = ET.Element("testsuites", {"name": evaluation.suite, **counts})
     suite = ET.SubElement(root, "testsuite", {"name": evaluation.suite, **counts, "skipped": "0"})
     props = ET.SubElement(suite, "properties")

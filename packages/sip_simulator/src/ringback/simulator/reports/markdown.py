@@ -8,9 +8,10 @@ from .format import cell, ms, percent
 
 
 def _status(call: CallEvaluation) -> str:
-    skipped = sum(a.passed is None for a in call.assertions)
-    verdict = "pass" if call.passed else "FAIL"
-    return f"{verdict} ({skipped} skipped)" if skipped else verdict
+    skipped = sum(a.skipped for a in call.assertions)
+    verdict = {"passed": "pass", "failed": "FAIL", "error": "ERROR (the judge failed)"}
+    shown = verdict[call.status]
+    return f"{shown} ({skipped} skipped)" if skipped else shown
 
 
 def render_markdown(evaluation: RunEvaluation) -> str:
@@ -19,7 +20,13 @@ def render_markdown(evaluation: RunEvaluation) -> str:
         f"# Ringback run `{evaluation.run_id}`",
         "",
         f"Suite **{cell(evaluation.suite)}**: pass rate **{percent(evaluation.pass_rate)}** "
-        f"({evaluation.passed}/{evaluation.total} calls passed).",
+        f"({evaluation.passed}/{evaluation.total - evaluation.errors} calls passed"
+        + (
+            f"; {evaluation.errors} could not be evaluated: the judge failed"
+            if evaluation.errors
+            else ""
+        )
+        + ").",
         "",
         "## Scenarios",
         "",
@@ -47,4 +54,9 @@ def render_markdown(evaluation: RunEvaluation) -> str:
         for call in failed:
             lines.append(f"- **{cell(call.scenario_id)}[{call.attempt}]** (`{call.result_id}`)")
             lines.extend(f"  - {cell(reason)}" for reason in call.failure_reasons())
+    if evaluation.error_calls:
+        lines += ["", "## Not evaluated (the judge failed)", ""]
+        for call in evaluation.error_calls:
+            lines.append(f"- **{cell(call.scenario_id)}[{call.attempt}]** (`{call.result_id}`)")
+            lines.extend(f"  - {cell(reason)}" for reason in call.error_reasons())
     return "\n".join(lines) + "\n"
