@@ -13,6 +13,7 @@ from typing import Any
 from livekit.agents import llm
 
 from ringback.simulator.evaluate import RunEvaluation
+from ringback.simulator.evaluate.compare import Comparison
 from ringback.simulator.reports import ReportFormat, load_run, write_reports
 from ringback.simulator.store import Store
 from ringback.simulator.suite.models import Suite
@@ -27,6 +28,8 @@ class Conclusion:
     unsynced: set[str] = field(default_factory=set)
     """Answered calls whose agent side had not arrived when the wait ended."""
     report_error: str | None = None
+    comparison: Comparison | None = None
+    """The run against the baseline run, when one was given."""
 
 
 async def wait_for_agent_sides(
@@ -71,11 +74,13 @@ async def conclude_run(
     on_wait: Callable[[int, float], None] | None = None,
     poll_s: float = DEFAULT_POLL_S,
     caller_sides: bool = False,
+    baseline: str | None = None,
 ) -> Conclusion:
     """Wait for the agent sides of `answered` (and their caller sides, with `caller_sides`),
     evaluate the run and keep the evaluation with it, then write its reports into
     `report_dir` (when given). A report that cannot be written is recorded in
-    `report_error`, never raised: the evaluation still counts."""
+    `report_error`, never raised: the evaluation still counts. With `baseline` (a run id
+    whose evaluation is kept) the run is compared with it, in `comparison` and the reports."""
     async with await Store.open(database_url) as store:
         unsynced = await wait_for_agent_sides(
             store,
@@ -87,12 +92,14 @@ async def conclude_run(
             on_wait=on_wait,
             caller_sides=caller_sides,
         )
-        loaded = await load_run(store, workspace_id, run_id, suite, judge=judge)
+        loaded = await load_run(store, workspace_id, run_id, suite, judge=judge, baseline=baseline)
         evaluation, bodies = loaded.evaluation, loaded.bodies
-    conclusion = Conclusion(evaluation=evaluation, unsynced=unsynced)
+    conclusion = Conclusion(evaluation=evaluation, unsynced=unsynced, comparison=loaded.comparison)
     if report_dir is not None:
         try:
-            conclusion.reports = write_reports(evaluation, bodies, report_dir)
+            conclusion.reports = write_reports(
+                evaluation, bodies, report_dir, comparison=loaded.comparison
+            )
         except OSError as exc:
             conclusion.report_error = str(exc)
     return conclusion

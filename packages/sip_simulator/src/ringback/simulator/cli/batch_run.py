@@ -41,6 +41,7 @@ from .run import RunStore, TransportKind
 
 if TYPE_CHECKING:
     from ringback.simulator.batch.conclude import Conclusion
+    from ringback.simulator.evaluate.compare import Comparison
     from ringback.simulator.text import AgentFactory
 
 
@@ -64,6 +65,8 @@ def run_batch(
     report_dir: Path | None,
     fail_under: float | None,
     link_timeout: float | None,
+    baseline: str | None,
+    fail_on_regression: bool,
 ) -> None:
     """Dial every scenario of `suite_file` through the LiveKit SIP API (or, with
     `--transport text`, play them in-process against `agent`); exits with the run's code."""
@@ -84,6 +87,7 @@ def run_batch(
                 print(f"\n{len(skipped)} calls finished earlier and are skipped")
         return
     _check_judge(store, suite, err)
+    _check_baseline(store, baseline, fail_on_regression, err)
 
     def finish(summary: RunSummary) -> int:
         return _finish(
@@ -96,6 +100,8 @@ def run_batch(
             fail_under=fail_under,
             report_dir=report_dir or results_dir,
             out=out,
+            baseline=baseline,
+            fail_on_regression=fail_on_regression,
         )
 
     evaluated = isinstance(getattr(store, "workspace_id", None), int)
@@ -374,6 +380,8 @@ def _finish(
     fail_under: float | None,
     report_dir: Path,
     out: Console,
+    baseline: str | None = None,
+    fail_on_regression: bool = False,
 ) -> int:
     """The run's exit code. When its results are in the collector's store: wait for the agent
     sides of the answered SIP calls (`link_timeout`), evaluate the run once, keep the
@@ -395,7 +403,9 @@ def _finish(
     timeout = suite.run.link_timeout.total_seconds() if link_timeout is None else link_timeout
     try:
         conclusion = asyncio.run(
-            _conclude(store, workspace_id, suite, run_id, answered, timeout, report_dir, out)
+            _conclude(
+                store, workspace_id, suite, run_id, answered, timeout, report_dir, out, baseline
+            )
         )
     except Exception as exc:  # the run's own outcome stands; only the evaluation is missing
         say(out, f"error: the run was not evaluated: {type(exc).__name__}: {exc}")
@@ -412,7 +422,24 @@ def _finish(
         say(out, f"warning: reports not written: {conclusion.report_error}")
     for fmt, path in conclusion.reports.items():
         say(out, f"report ({fmt.value}): {path}")
-    return run_exit_code(conclusion.evaluation, suite, fail_under, code, lambda t: say(out, t))
+    code = run_exit_code(conclusion.evaluation, suite, fail_under, code, lambda t: say(out, t))
+    return _regression_exit_code(conclusion.comparison, fail_on_regression, code, out)
+
+
+def _regression_exit_code(
+    comparison: Comparison | None, fail_on_regression: bool, code: int, out: Console
+) -> int:
+    """Print the comparison with the baseline; 1 with `fail_on_regression` when a scenario got
+    worse (unless the run already failed)."""
+    if comparison is None:
+        return code
+    from ringback.simulator.reports.comparison import comparison_lines
+
+    for line in comparison_lines(comparison):
+        say(out, line)
+    if fail_on_regression and comparison.regressions and code in (0, EXIT_USAGE):
+        return EXIT_FAILED
+    return code
 
 
 async def _conclude(
@@ -424,6 +451,7 @@ async def _conclude(
     timeout: float,
     report_dir: Path,
     out: Console,
+    baseline: str | None = None,
 ) -> Conclusion:
     from ringback.simulator.batch.conclude import conclude_run
     from ringback.simulator.evaluate.judge_llm import suite_judge
@@ -448,7 +476,33 @@ async def _conclude(
             judge=judge,
             report_dir=report_dir / run_id,
             on_wait=on_wait,
+            baseline=baseline,
         )
+
+
+def _check_baseline(
+    store: RunStore, baseline: str | None, fail_on_regression: bool, err: Console
+) -> None:
+    """Before anything is dialled: the baseline run exists and has an evaluation to compare
+    with (it needs the collector's store)."""
+    if baseline is None:
+        if fail_on_regression:
+            fail(err, "--fail-on-regression needs --baseline RUN_ID (the run to compare with)")
+        return
+    workspace_id = getattr(store, "workspace_id", None)
+    if not isinstance(workspace_id, int):
+        fail(err, "--baseline needs the collector's store (the baseline's evaluation is there)")
+    from ringback.simulator.reports.collect import NoBaselineError, baseline_evaluation
+    from ringback.simulator.store import Store
+
+    async def check() -> None:
+        async with await Store.open(getattr(store, "database_url", None)) as opened:
+            await baseline_evaluation(opened, workspace_id, baseline)
+
+    try:
+        asyncio.run(check())
+    except NoBaselineError as exc:
+        fail(err, str(exc), exc=exc)
 
 
 def _check_judge(store: RunStore, suite: Suite, err: Console) -> None:

@@ -54,6 +54,21 @@ def report_command(
             "with it (default: report the kept one).",
         ),
     ] = False,
+    baseline: Annotated[
+        str | None,
+        typer.Option(
+            metavar="RUN_ID",
+            help="Compare with this earlier run (its kept evaluation): per scenario pass-rate "
+            "change, newly failing and fixed assertions, latency p50/p95 change.",
+        ),
+    ] = None,
+    fail_on_regression: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-regression",
+            help="With --baseline: exit 1 when a scenario got worse than in the baseline.",
+        ),
+    ] = False,
 ) -> None:
     """Write the reports of RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL,
     workspace RINGBACK_WORKSPACE_ID). A run with a kept evaluation is reported from it; one
@@ -63,11 +78,19 @@ def report_command(
     from ringback.core.settings import load_settings
     from ringback.simulator.collector.settings import CollectorSettings
     from ringback.simulator.evaluate.judge_llm import JudgeConfigError, suite_judge
-    from ringback.simulator.reports.collect import SuiteMismatchError, UnknownRunError, report_run
+    from ringback.simulator.reports.collect import (
+        NoBaselineError,
+        SuiteMismatchError,
+        UnknownRunError,
+        report_run,
+    )
+    from ringback.simulator.reports.comparison import comparison_lines
     from ringback.simulator.reports.format import percent
     from ringback.simulator.store import DatabaseError, DriverMissingError, SchemaError
 
     out_console, err = Console(), Console(stderr=True)
+    if fail_on_regression and baseline is None:
+        fail(err, "--fail-on-regression needs --baseline RUN_ID (the run to compare with)")
     suite = _load(suite_file, err)
     out_dir = out if out is not None else DEFAULT_OUT / run_id
 
@@ -82,12 +105,14 @@ def report_command(
                 formats or list(ReportFormat),
                 judge=judge,
                 re_evaluate=re_evaluate,
+                baseline=baseline,
             )
 
     try:
         loaded, written = asyncio.run(report())
     except (
         UnknownRunError,
+        NoBaselineError,
         SuiteMismatchError,
         JudgeConfigError,
         DriverMissingError,
@@ -110,3 +135,8 @@ def report_command(
     )
     for fmt, path in written.items():
         say(out_console, f"{fmt.value}: {path}")
+    if loaded.comparison is not None:
+        for line in comparison_lines(loaded.comparison):
+            say(out_console, line)
+        if fail_on_regression and loaded.comparison.regressions:
+            raise typer.Exit(EXIT_FAILED)

@@ -140,6 +140,22 @@ def make_run_app(store_factory: Callable[[Path], RunStore] | None = None) -> typ
                 "run.link_timeout, 30s). Needs the collector's store.",
             ),
         ] = None,
+        baseline: Annotated[
+            str | None,
+            typer.Option(
+                metavar="RUN_ID",
+                help="Compare the run with this earlier run (its kept evaluation): per "
+                "scenario pass-rate change, newly failing and fixed assertions, latency "
+                "p50/p95 change; written beside the reports. Needs the collector's store.",
+            ),
+        ] = None,
+        fail_on_regression: Annotated[
+            bool,
+            typer.Option(
+                "--fail-on-regression",
+                help="With --baseline: exit 1 when a scenario got worse than in the baseline.",
+            ),
+        ] = False,
     ) -> None:
         """Dial every scenario of SUITE_FILE through the LiveKit SIP API (or, with
         `--transport text`, play them in-process against `--agent`)."""
@@ -164,6 +180,8 @@ def make_run_app(store_factory: Callable[[Path], RunStore] | None = None) -> typ
             report_dir=report_dir,
             fail_under=fail_under,
             link_timeout=link_timeout,
+            baseline=baseline,
+            fail_on_regression=fail_on_regression,
         )
 
     return app

@@ -12,6 +12,7 @@ from livekit.agents import llm
 
 from ringback.core.errors import RingbackError
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
+from ringback.simulator.evaluate.compare import Comparison, compare
 from ringback.simulator.evaluate.stored import load_evaluation, save_evaluation
 from ringback.simulator.store import RunInfo, Store
 from ringback.simulator.suite.models import Suite
@@ -41,12 +42,33 @@ class SuiteMismatchError(RingbackError, ValueError):
     against the wrong scenarios."""
 
 
+class NoBaselineError(RingbackError, LookupError):
+    """The baseline run is unknown, or has no evaluation to compare with."""
+
+
 @dataclass(frozen=True)
 class LoadedRun:
     evaluation: RunEvaluation
     bodies: dict[str, CallBodies]
     evaluated_at: datetime | None
     """When the kept evaluation was made; None when it was made now."""
+    comparison: Comparison | None = None
+    """The run against its baseline, when one was asked for."""
+
+
+async def baseline_evaluation(store: Store, workspace_id: int, run_id: str) -> RunEvaluation:
+    """The evaluation kept with the baseline run `run_id`; `NoBaselineError` without one."""
+    if await store.get_run(workspace_id, run_id) is None:
+        raise NoBaselineError(
+            f"no baseline run {run_id!r} in workspace {workspace_id} of this collector"
+        )
+    kept = await load_evaluation(store, workspace_id, run_id)
+    if kept is None:
+        raise NoBaselineError(
+            f"baseline run {run_id} has no evaluation to compare with: evaluate it first "
+            f"(ringback-sim report {run_id} --suite SUITE.yaml)"
+        )
+    return kept
 
 
 def check_suite(run: RunInfo, scenario_ids: set[str], suite: Suite) -> None:
@@ -73,14 +95,17 @@ async def load_run(
     *,
     judge: llm.LLM[Any] | None = None,
     re_evaluate: bool = True,
+    baseline: str | None = None,
 ) -> LoadedRun:
     """The run's evaluation and bodies; `UnknownRunError` if absent, `SuiteMismatchError` for a
     suite the run did not use. The evaluation kept with the run is used as it is unless
     `re_evaluate` (or there is none): then the run is evaluated against `suite` (expectations
-    judged by `judge` when given) and that evaluation is kept, replacing the earlier one."""
+    judged by `judge` when given) and that evaluation is kept, replacing the earlier one. With
+    `baseline` (a run id) the run is compared with that run's kept evaluation."""
     run = await store.get_run(workspace_id, run_id)
     if run is None:
         raise UnknownRunError(f"no run {run_id!r} in workspace {workspace_id} of this collector")
+    before = await baseline_evaluation(store, workspace_id, baseline) if baseline else None
     results = await store.list_results(workspace_id, run_id)
     check_suite(run, {r.result.scenario_id for r in results}, suite)
     kept = None if re_evaluate else await load_evaluation(store, workspace_id, run_id)
@@ -90,7 +115,9 @@ async def load_run(
         evaluation = await evaluate_run(store, workspace_id, run_id, suite, judge=judge)
         await save_evaluation(store, workspace_id, evaluation)
         evaluated_at = None
-    return LoadedRun(evaluation, await call_bodies(store, workspace_id, run_id), evaluated_at)
+    comparison = compare(evaluation, before) if before is not None else None
+    bodies = await call_bodies(store, workspace_id, run_id)
+    return LoadedRun(evaluation, bodies, evaluated_at, comparison)
 
 
 async def report_run(
@@ -103,11 +130,21 @@ async def report_run(
     *,
     judge: llm.LLM[Any] | None = None,
     re_evaluate: bool = False,
+    baseline: str | None = None,
 ) -> tuple[LoadedRun, dict[ReportFormat, Path]]:
     """Open the store at `database_url`, load the run (see `load_run`; its kept evaluation
     unless `re_evaluate`) and write its reports."""
     async with await Store.open(database_url) as store:
         loaded = await load_run(
-            store, workspace_id, run_id, suite, judge=judge, re_evaluate=re_evaluate
+            store,
+            workspace_id,
+            run_id,
+            suite,
+            judge=judge,
+            re_evaluate=re_evaluate,
+            baseline=baseline,
         )
-    return loaded, write_reports(loaded.evaluation, loaded.bodies, out_dir, formats)
+    written = write_reports(
+        loaded.evaluation, loaded.bodies, out_dir, formats, comparison=loaded.comparison
+    )
+    return loaded, written

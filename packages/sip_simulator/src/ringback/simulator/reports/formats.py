@@ -19,4 +19,7 @@ FILE_NAMES: dict[ReportFormat, str] = {
     ReportFormat.MD: "summary.md",
 }
 
-__all__ = ["FILE_NAMES", "ReportFormat"]
+COMPARISON_FILE_NAMES = {ReportFormat.JSON: "comparison.json", ReportFormat.MD: "comparison.md"}
+"""Where a run's comparison with its baseline goes, beside the reports (HTML: a section)."""
+
+__all__ = ["COMPARISON_FILE_NAMES", "FILE_NAMES", "ReportFormat"]

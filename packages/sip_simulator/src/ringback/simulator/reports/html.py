@@ -158,15 +158,18 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
     )
 
 
-def report_body(evaluation: RunEvaluation, bodies: Mapping[str, CallBodies]) -> str:
-    """The report's content (what goes inside `<body>`)."""
+def report_body(
+    evaluation: RunEvaluation, bodies: Mapping[str, CallBodies], comparison: str = ""
+) -> str:
+    """The report's content (what goes inside `<body>`); `comparison` (safe HTML) is the
+    section comparing the run with its baseline, when there is one."""
     run_id, suite = escape(evaluation.run_id), escape(evaluation.suite)
     calls = "".join(
         _call(c, bodies.get(c.result_id or "") or CallBodies()) for c in evaluation.calls
     )
     return (
         f'<h1>Ringback run <code id="run-id">{run_id}</code></h1><p>Suite {suite}</p>'
-        f"{_summary(evaluation)}{_latency(evaluation)}<h2>Calls</h2>{calls}"
+        f"{_summary(evaluation)}{comparison}{_latency(evaluation)}<h2>Calls</h2>{calls}"
     )
 
 
@@ -176,8 +179,10 @@ def render_html(
     *,
     header: str = "",
     footer: str = "",
+    comparison: str = "",
 ) -> str:
     """The whole report as one HTML document. `header` and `footer` (safe HTML, empty in the
-    report file) frame the report when the collector serves it as a page."""
-    body = header + report_body(evaluation, bodies) + footer
+    report file) frame the report when the collector serves it as a page; `comparison` is the
+    baseline section."""
+    body = header + report_body(evaluation, bodies, comparison) + footer
     return document(f"Ringback run {evaluation.run_id}", body)
