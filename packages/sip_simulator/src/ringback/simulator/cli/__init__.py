@@ -41,6 +41,7 @@ def register_commands(target: typer.Typer) -> None:
     from .demo import demo_command
     from .report import report_command
     from .run import make_run_app
+    from .scenario import scenario_app
     from .verify import verify_command
     from .worker import worker_command
 
@@ -51,6 +52,7 @@ def register_commands(target: typer.Typer) -> None:
     target.command("report")(report_command)
     target.command("demo")(demo_command)
     target.command("verify")(verify_command)
+    target.add_typer(scenario_app, name="scenario")
 
 
 def _collector_run_store(directory: Path) -> RunStore:

@@ -115,6 +115,17 @@ def get_call(conn: Connection, workspace_id: int, id: int) -> StoredCall | None:
     return None if row is None else stored_call(row)
 
 
+def calls_with_id(conn: Connection, workspace_id: int, call_id: str) -> list[StoredCall]:
+    """Every call of the workspace with this client-side call id (one per agent at most)."""
+    rows = conn.execute(
+        select(*_FULL)
+        .where(calls.c.workspace_id == workspace_id, calls.c.call_id == call_id)
+        .order_by(calls.c.id)
+        .limit(MAX_LIST)
+    )
+    return [stored_call(row) for row in rows]
+
+
 def find_call(
     conn: Connection, workspace_id: int, agent_id: str, call_id: str
 ) -> StoredCall | None:

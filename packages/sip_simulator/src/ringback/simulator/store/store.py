@@ -135,6 +135,10 @@ class Store:
     async def find_call(self, workspace_id: int, agent_id: str, call_id: str) -> StoredCall | None:
         return await self.read(calls.find_call, workspace_id, agent_id, call_id)
 
+    async def calls_with_id(self, workspace_id: int, call_id: str) -> list[StoredCall]:
+        """Every call with this client-side `call_id`, whichever agent synced it."""
+        return await self.read(calls.calls_with_id, workspace_id, call_id)
+
     async def list_calls(
         self,
         workspace_id: int,
