@@ -136,7 +136,8 @@ async def test_log_in_and_browse_the_run_and_its_calls(site: Site, watched: Watc
         name = f"{call.scenario_id}[{call.attempt}]"
         await expect(summaries.filter(has_text=name)).to_have_count(1)
         await expect(page.locator("#results")).to_contain_text(call.result_id or "?")
-    await expect(page.locator("svg.lanes")).to_have_count(evaluation.total)
+    # both sides of each call: the agent's and the simulated caller's
+    await expect(page.locator("svg.lanes")).to_have_count(2 * evaluation.total)
 
     first = evaluation.calls[0]
     row = page.locator("#results tr").filter(has_text=first.result_id or "?")
@@ -171,6 +172,12 @@ async def test_report_file_in_chromium(site: Site, watched: Watched) -> None:
     await expect(page.locator("#pass-rate")).to_have_text(percent(evaluation.pass_rate))
     await expect(page.locator("details.call")).to_have_count(evaluation.total)
     await expect(page.locator("svg.hist")).to_have_count(len(evaluation.latency))
+    # the charts are drawn: bars with real sizes, axes and legends in the page's own layout
+    first_hist = page.locator("svg.hist").first
+    assert (await first_hist.bounding_box() or {}).get("height", 0) > 60
+    assert await first_hist.locator("rect").count() >= 12
+    await expect(first_hist.locator("text.legend").first).to_have_text("p50")
+    await expect(page.locator("svg.turns").first.locator("text.legend")).to_have_count(3)
     assert watched.problems == []
 
 

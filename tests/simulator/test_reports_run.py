@@ -149,9 +149,19 @@ def test_html_report_is_self_contained(finished: FinishedRun) -> None:
     assert '<span class="rate" id="pass-rate">50.0%</span>' in page
     for needle in ("http:", "https:", "//", "src=", "href=", "<script", "<link", "url(", "@import"):
         assert needle not in page, needle
-    assert page.count('<svg class="lanes"') == 4  # one who-spoke-when chart per call
+    # who spoke when, on each side of each call: the agent's and the simulated caller's
+    assert page.count('<svg class="lanes"') == 8
+    assert page.count("<h4>Timeline (simulated caller's side)</h4>") == 4
+    # each agent turn's latency, in a chart per call, with its axis and legend
+    assert page.count('<svg class="turns"') == 4
+    assert page.count('class="legend">LLM TTFT</text>') == 4
     assert page.count('<svg class="hist"') == 2  # llm_node_ttft, heard_latency (caller side)
+    assert page.count("latency (ms)</text>") == 2  # the x axis of each histogram, in ms
+    assert page.count(">turns</text>") == 2  # and its y axis
+    assert "p99 " in page
     assert "lookup_order" in page
+    assert "lookup_order({&quot;order_id&quot;: &quot;A1001&quot;})</code> &rarr; <code>" in page
+    assert page.count('<table class="usage">') == 4  # what each call used, and its cost
     assert page.count('<span class="pass">linked</span>') == 4
 
 

@@ -100,6 +100,7 @@ class LatencyStats(_Model):
     """Agent turns that reported the metric."""
     p50_ms: float | None = None
     p95_ms: float | None = None
+    p99_ms: float | None = None
     max_ms: float | None = None
 
 

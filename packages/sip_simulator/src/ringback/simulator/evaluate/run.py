@@ -28,7 +28,7 @@ JUDGE_CONCURRENCY = 8
 
 
 def latency_stats(calls: Iterable[CallEvaluation]) -> dict[str, LatencyStats]:
-    """p50/p95/max per metric over every agent turn of `calls`."""
+    """p50/p95/p99/max per metric over every agent turn of `calls`."""
     pooled: dict[str, list[float]] = {}
     for call in calls:
         for metric, values in call.latency_samples.items():
@@ -39,6 +39,7 @@ def latency_stats(calls: Iterable[CallEvaluation]) -> dict[str, LatencyStats]:
             count=len(values),
             p50_ms=B.percentile(values, 0.5),
             p95_ms=B.percentile(values, 0.95),
+            p99_ms=B.percentile(values, 0.99),
             max_ms=max(values),
         )
         for metric in B.LATENCY_METRICS

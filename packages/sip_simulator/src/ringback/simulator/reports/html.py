@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from html import escape
+from typing import Any
 
 from ringback.simulator.evaluate import AssertionResult, CallEvaluation, RunEvaluation
 
 from .format import ms, percent
 from .models import CallBodies, TimelineEvent, timeline
 from .speakers import AGENT_SIDE_SPEAKERS, Speakers
-from .svg import histogram, lane_chart
+from .svg import Limit, histogram, lane_chart, turn_latency_chart
 
 STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#111827;
@@ -28,7 +29,8 @@ border-bottom:1px solid #e5e7eb;vertical-align:top}
 .rate{font-size:2rem;font-weight:700}
 details{border:1px solid #e5e7eb;border-radius:6px;margin:.5rem 0;padding:.4rem .8rem}
 summary{cursor:pointer}svg text{font:11px sans-serif;fill:#374151}
-svg .grid{stroke:#e5e7eb}pre{white-space:pre-wrap;margin:0}
+svg .grid{stroke:#e5e7eb}svg .axis-line{stroke:#9ca3af}svg text.legend{fill:#111827}
+pre{white-space:pre-wrap;margin:0}
 """
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -85,11 +87,56 @@ def _latency(evaluation: RunEvaluation) -> str:
     parts = ["<h2>Latency</h2>"]
     for metric, stats in evaluation.latency.items():
         samples = [v for c in evaluation.calls for v in c.latency_samples.get(metric, [])]
+        chart = histogram(stats, samples, latency_limit(evaluation, metric))
         parts.append(
-            f"<h3>{escape(metric)}</h3><p>{stats.count} turns, p50 {ms(stats.p50_ms)}, "
-            f"p95 {ms(stats.p95_ms)}, max {ms(stats.max_ms)}</p>{histogram(stats, samples)}"
+            f'<h3 id="latency-{escape(metric)}">{escape(metric)}</h3><p>{stats.count} turns, '
+            f"p50 {ms(stats.p50_ms)}, p95 {ms(stats.p95_ms)}, p99 {ms(stats.p99_ms)}, "
+            f"max {ms(stats.max_ms)}</p>{chart}"
         )
     return "".join(parts)
+
+
+def latency_limit(evaluation: RunEvaluation, metric: str) -> Limit | None:
+    """The bound the suite's first `latency` assertion on `metric` sets (p95, else max, else
+    p50), drawn on that metric's histogram."""
+    for call in evaluation.calls:
+        for result in call.assertions:
+            if result.kind != "latency" or result.spec.get("metric", "e2e_latency") != metric:
+                continue
+            for name in ("p95_ms", "max_ms", "p50_ms"):
+                bound = result.spec.get(name)
+                if isinstance(bound, (int, float)):
+                    return Limit(name.removesuffix("_ms"), float(bound))
+    return None
+
+
+def usage_table(body: Mapping[str, Any] | None) -> str:
+    """What a call used (models, tokens, audio seconds, characters) and what it cost."""
+    if body is None:
+        return ""
+    meta = body.get("general_meta_data_raw")
+    usage = meta.get("usage") if isinstance(meta, Mapping) else None
+    rows = []
+    for entry in usage if isinstance(usage, list) else []:
+        if not isinstance(entry, Mapping):
+            continue
+        amounts = ", ".join(
+            f"{escape(str(k).replace('_', ' '))} {escape(str(v))}"
+            for k, v in entry.items()
+            if k not in ("kind", "model") and v not in (None, 0)
+        )
+        rows.append(
+            f"<tr><td>{escape(str(entry.get('kind') or ''))}</td>"
+            f"<td>{escape(str(entry.get('model') or ''))}</td><td>{amounts}</td></tr>"
+        )
+    cost = body.get("call_cost")
+    shown_cost = f"{cost:.4f}" if isinstance(cost, (int, float)) else "not reported"
+    if not rows and not isinstance(cost, (int, float)):
+        return ""
+    return (
+        '<table class="usage"><tr><th>Usage</th><th>Model</th><th>Amount</th></tr>'
+        f"{''.join(rows)}<tr><td>cost</td><td></td><td>{escape(shown_cost)}</td></tr></table>"
+    )
 
 
 def _assertion(result: AssertionResult) -> str:
@@ -100,14 +147,29 @@ def _assertion(result: AssertionResult) -> str:
     )
 
 
+MAX_RESULT_CHARS = 300
+
+
+def _shown(value: object) -> str:
+    """A tool's result or error as compact JSON, cut at `MAX_RESULT_CHARS`."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + "…"
+
+
 def timeline_row(event: TimelineEvent, speakers: Speakers = AGENT_SIDE_SPEAKERS) -> str:
     """One timeline event as a table row: when, who (named by `speakers`), what."""
     if event.kind == "turn":
         what = escape(event.text)
     elif event.kind == "tool":
         params = json.dumps(event.detail.get("params"), ensure_ascii=False, default=str)
-        error = ' <span class="fail">error</span>' if event.detail.get("is_error") else ""
-        what = f"<code>{escape(event.text)}({escape(params)})</code>{error}"
+        what = f"<code>{escape(event.text)}({escape(params)})</code>"
+        if event.detail.get("is_error"):
+            error = event.detail.get("error") or event.detail.get("result")
+            what += ' &rarr; <span class="fail">error</span>' + (
+                f" <code>{escape(_shown(error))}</code>" if error is not None else ""
+            )
+        elif event.detail.get("result") is not None:
+            what += f" &rarr; <code>{escape(_shown(event.detail['result']))}</code>"
     else:
         what = f"{escape(str(event.detail.get('from') or ''))} &rarr; {escape(event.text)}"
     who = escape(speakers.name(event.role))
@@ -147,9 +209,18 @@ def _call(call: CallEvaluation, pair: CallBodies) -> str:
         + f"{rows}</table>"
     )
     if events:
+        body += usage_table(pair.agent) + turn_latency_chart(events, speakers)
         body += timeline_section(events, side, speakers)
     else:
         body += "<p class=muted>No timeline: no side of this call was synced.</p>"
+    if pair.agent is not None and pair.caller is not None:
+        caller_events = timeline(pair.caller)
+        if caller_events:
+            body += timeline_section(
+                caller_events,
+                "simulated caller's side",
+                Speakers.of(caller_side=True),
+            )
     opened = "" if call.passed else " open"
     errored = call.status == "error"
     return (

@@ -37,12 +37,12 @@ def render_markdown(evaluation: RunEvaluation) -> str:
         name = f"{cell(s.scenario_id)}" + (f" ({cell(s.label)})" if s.label else "")
         lines.append(f"| {name} | {s.calls} | {s.passed} | {percent(s.pass_rate)} |")
     if evaluation.latency:
-        lines += ["", "## Latency", "", "| Metric | Turns | p50 | p95 | max |"]
-        lines.append("| --- | ---: | ---: | ---: | ---: |")
+        lines += ["", "## Latency", "", "| Metric | Turns | p50 | p95 | p99 | max |"]
+        lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
         for stats in evaluation.latency.values():
             lines.append(
                 f"| {stats.metric} | {stats.count} | {ms(stats.p50_ms)} | {ms(stats.p95_ms)} "
-                f"| {ms(stats.max_ms)} |"
+                f"| {ms(stats.p99_ms)} | {ms(stats.max_ms)} |"
             )
     lines += ["", "## Calls", "", "| Call | Linked | Result |", "| --- | --- | --- |"]
     for call in evaluation.calls:

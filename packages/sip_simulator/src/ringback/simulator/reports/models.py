@@ -45,6 +45,13 @@ def _ms(value: Any) -> float | None:
     return None
 
 
+def _turn_latency(metadata: Any) -> dict[str, Any]:
+    """A turn's own latency metrics (ms), as its integration reported them."""
+    if not isinstance(metadata, Mapping):
+        return {}
+    return {k: v for k in B.AGENT_METRICS if (v := _ms(metadata.get(k))) is not None}
+
+
 def timeline(body: Mapping[str, Any] | None) -> list[TimelineEvent]:
     """Turns, tool calls and node transitions of a call body, in time order."""
     if body is None:
@@ -64,6 +71,7 @@ def timeline(body: Mapping[str, Any] | None) -> list[TimelineEvent]:
                     start_ms=start,
                     end_ms=end,
                     text=str(row.get("text") or ""),
+                    detail=_turn_latency(row.get("metadata")),
                 )
             )
         elif role == "agent_function" and isinstance(row.get("tool"), Mapping):
@@ -79,6 +87,7 @@ def timeline(body: Mapping[str, Any] | None) -> list[TimelineEvent]:
                         "request_id": str(tool.get("request_id") or ""),
                         "params": B.parse_params(tool.get("params") or {}),
                         "result": tool.get("result"),
+                        "error": tool.get("error"),
                         "is_error": bool(tool.get("is_error")),
                     },
                 )
@@ -108,6 +117,7 @@ def _attach_result(
     for event in events:
         if event.kind == "tool" and request_id and event.detail.get("request_id") == request_id:
             event.detail["result"] = tool.get("result")
+            event.detail["error"] = tool.get("error") or event.detail.get("error")
             event.detail["is_error"] = bool(tool.get("is_error")) or event.detail["is_error"]
             return
     events.append(
@@ -117,6 +127,10 @@ def _attach_result(
             start_ms=_ms(tool.get("start_ms")) or start,
             end_ms=end,
             text=str(tool.get("name") or ""),
-            detail={"result": tool.get("result"), "is_error": bool(tool.get("is_error"))},
+            detail={
+                "result": tool.get("result"),
+                "error": tool.get("error"),
+                "is_error": bool(tool.get("is_error")),
+            },
         )
     )

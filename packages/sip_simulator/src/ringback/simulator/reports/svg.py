@@ -3,6 +3,7 @@ text is escaped; no fonts, scripts or links are referenced."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from ringback.simulator.evaluate import LatencyStats
@@ -73,42 +74,148 @@ def lane_chart(events: list[TimelineEvent], speakers: Speakers = AGENT_SIDE_SPEA
 
 BINS = 12
 HIST_H = 90
+AXIS_W = 44
+"""Room left of a chart for its y-axis labels."""
 
 
-def histogram(stats: LatencyStats, samples: list[float]) -> str:
-    """A histogram of one latency metric with its p50 and p95 marked."""
+@dataclass(frozen=True)
+class Limit:
+    """A latency assertion's bound, drawn as the threshold line: `p95 <= 1500 ms`."""
+
+    name: str
+    ms: float
+
+
+def _legend(items: list[tuple[str, str, bool]], x: float, y: float) -> str:
+    """Legend swatches (`label`, colour, dashed line or filled box) in a row from (x, y)."""
+    parts = []
+    for label, colour, dashed in items:
+        if dashed:
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x + 14:.1f}" y1="{y - 4}" y2="{y - 4}" '
+                f'stroke="{colour}" stroke-width="2" stroke-dasharray="4 2"/>'
+            )
+        else:
+            parts.append(f'<rect x="{x:.1f}" y="{y - 9}" width="12" height="9" fill="{colour}"/>')
+        parts.append(f'<text x="{x + 18:.1f}" y="{y}" class="legend">{escape(label)}</text>')
+        x += 26 + 6.5 * len(label)
+    return "".join(parts)
+
+
+def histogram(stats: LatencyStats, samples: list[float], limit: Limit | None = None) -> str:
+    """A histogram of one latency metric: counts of turns per bin on a y axis, milliseconds on
+    an x axis, p50 and p95 marked, the assertion's limit (when the suite sets one) as the
+    threshold line, and a legend."""
     if not samples:
         return ""
-    low, high = min(samples), max(samples)
+    low = min(samples)
+    high = max([*samples, *([limit.ms] if limit is not None else [])])
     span = (high - low) or 1.0
     counts = [0] * BINS
     for value in samples:
         counts[min(int((value - low) / span * BINS), BINS - 1)] += 1
     top = max(counts)
-    plot_w = WIDTH - 20
+    top_y, plot_w = 22, WIDTH - AXIS_W - 10
     bar_w = plot_w / BINS
+    bottom = top_y + HIST_H
     parts = [
-        f'<svg class="hist" role="img" viewBox="0 0 {WIDTH} {HIST_H + 30}" width="100%">'
-        f"<title>{escape(stats.metric)} histogram</title>"
+        f'<svg class="hist" role="img" viewBox="0 0 {WIDTH} {bottom + 34}" width="100%">'
+        f"<title>{escape(stats.metric)}: turns per latency bin (ms)</title>",
+        f'<line x1="{AXIS_W}" x2="{AXIS_W}" y1="{top_y}" y2="{bottom}" class="axis-line"/>',
+        f'<line x1="{AXIS_W}" x2="{WIDTH - 10}" y1="{bottom}" y2="{bottom}" class="axis-line"/>',
+        f'<text x="{AXIS_W - 4}" y="{top_y + 8}" class="axis" text-anchor="end">{top}</text>',
+        f'<text x="{AXIS_W - 4}" y="{bottom}" class="axis" text-anchor="end">0</text>',
+        f'<text x="4" y="{top_y + HIST_H / 2:.0f}" class="axis">turns</text>',
     ]
     for i, count in enumerate(counts):
         h = count / top * HIST_H
         parts.append(
-            f'<rect x="{10 + i * bar_w:.1f}" y="{HIST_H - h:.1f}" width="{bar_w - 2:.1f}" '
-            f'height="{h:.1f}" fill="#60a5fa"><title>{count} turns from '
-            f"{ms(low + i * span / BINS)}</title></rect>"
+            f'<rect x="{AXIS_W + i * bar_w + 1:.1f}" y="{bottom - h:.1f}" '
+            f'width="{bar_w - 2:.1f}" height="{h:.1f}" fill="#60a5fa"><title>{count} turns '
+            f"from {ms(low + i * span / BINS)} to {ms(low + (i + 1) * span / BINS)}</title></rect>"
         )
-    for name, mark, colour in (("p50", stats.p50_ms, "#111827"), ("p95", stats.p95_ms, "#dc2626")):
+    marks = [("p50", stats.p50_ms, "#111827"), ("p95", stats.p95_ms, "#dc2626")]
+    if limit is not None:
+        marks.append((f"limit: {limit.name} <= {ms(limit.ms)}", limit.ms, "#16a34a"))
+    for name, mark, colour in marks:
         if mark is None:
             continue
-        x = 10 + (mark - low) / span * plot_w
+        x = AXIS_W + (mark - low) / span * plot_w
+        width = 3 if name.startswith("limit") else 1.5
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{HIST_H}" stroke="{colour}" '
-            f'stroke-dasharray="4 2"><title>{name} {ms(mark)}</title></line>'
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top_y}" y2="{bottom}" stroke="{colour}" '
+            f'stroke-width="{width}" stroke-dasharray="4 2"><title>{escape(name)} {ms(mark)}'
+            "</title></line>"
         )
-    parts.append(f'<text x="10" y="{HIST_H + 16}" class="axis">{ms(low)}</text>')
+    for fraction, anchor in ((0.0, "start"), (0.5, "middle"), (1.0, "end")):
+        x = AXIS_W + fraction * plot_w
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 14}" class="axis" text-anchor="{anchor}">'
+            f"{ms(low + fraction * span)}</text>"
+        )
+    parts.append(_legend([(n, c, True) for n, m, c in marks if m is not None], AXIS_W, 12))
     parts.append(
-        f'<text x="{WIDTH - 10}" y="{HIST_H + 16}" class="axis" text-anchor="end">'
-        f"{ms(high)}</text></svg>"
+        f'<text x="{WIDTH - 10}" y="{bottom + 28}" class="axis" text-anchor="end">'
+        "latency (ms)</text></svg>"
     )
     return "".join(parts)
+
+
+TURN_METRICS = (
+    ("e2e_latency", "e2e", "#2563eb"),
+    ("llm_node_ttft", "LLM TTFT", "#10b981"),
+    ("tts_node_ttfb", "TTS TTFB", "#f59e0b"),
+)
+TURN_H = 110
+
+
+def turn_latency_chart(
+    events: list[TimelineEvent], speakers: Speakers = AGENT_SIDE_SPEAKERS
+) -> str:
+    """Each agent turn's e2e latency, LLM time to first token and TTS time to first byte as
+    grouped bars, turn by turn, with a y axis in milliseconds and a legend."""
+    turns = [e for e in events if e.kind == "turn" and e.role == "agent"]
+    rows = [[_metric(t, key) for key, _, _ in TURN_METRICS] for t in turns]
+    if not any(v is not None for row in rows for v in row):
+        return ""
+    top = max(v for row in rows for v in row if v is not None) or 1.0
+    top_y, plot_w = 22, WIDTH - AXIS_W - 10
+    bottom = top_y + TURN_H
+    group_w = plot_w / len(rows)
+    bar_w = max(min(group_w / (len(TURN_METRICS) + 1), 18.0), 1.0)
+    who = escape(speakers.agent)
+    parts = [
+        f'<svg class="turns" role="img" viewBox="0 0 {WIDTH} {bottom + 34}" width="100%">'
+        f"<title>latency of each turn of the {who} (ms)</title>",
+        f'<line x1="{AXIS_W}" x2="{AXIS_W}" y1="{top_y}" y2="{bottom}" class="axis-line"/>',
+        f'<line x1="{AXIS_W}" x2="{WIDTH - 10}" y1="{bottom}" y2="{bottom}" class="axis-line"/>',
+        f'<text x="{AXIS_W - 4}" y="{top_y + 8}" class="axis" text-anchor="end">{ms(top)}</text>',
+        f'<text x="{AXIS_W - 4}" y="{bottom}" class="axis" text-anchor="end">0</text>',
+    ]
+    for i, row in enumerate(rows):
+        x0 = AXIS_W + i * group_w + (group_w - bar_w * len(TURN_METRICS)) / 2
+        for j, ((_, label, colour), value) in enumerate(zip(TURN_METRICS, row, strict=True)):
+            if value is None:
+                continue
+            h = value / top * TURN_H
+            parts.append(
+                f'<rect x="{x0 + j * bar_w:.1f}" y="{bottom - h:.1f}" width="{bar_w - 1:.1f}" '
+                f'height="{h:.1f}" fill="{colour}"><title>turn {i + 1} {escape(label)} '
+                f"{ms(value)}</title></rect>"
+            )
+        if len(rows) <= 30 or i % max(len(rows) // 15, 1) == 0:
+            parts.append(
+                f'<text x="{AXIS_W + (i + 0.5) * group_w:.1f}" y="{bottom + 14}" class="axis" '
+                f'text-anchor="middle">{i + 1}</text>'
+            )
+    parts.append(_legend([(label, colour, False) for _, label, colour in TURN_METRICS], AXIS_W, 12))
+    parts.append(
+        f'<text x="{WIDTH - 10}" y="{bottom + 28}" class="axis" text-anchor="end">'
+        f"turn of the {who}</text></svg>"
+    )
+    return "".join(parts)
+
+
+def _metric(event: TimelineEvent, key: str) -> float | None:
+    value = event.detail.get(key)
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

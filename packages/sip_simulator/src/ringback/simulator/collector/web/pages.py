@@ -15,9 +15,15 @@ from urllib.parse import quote
 
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports.format import percent
-from ringback.simulator.reports.html import document, render_html, timeline_section
+from ringback.simulator.reports.html import (
+    document,
+    render_html,
+    timeline_section,
+    usage_table,
+)
 from ringback.simulator.reports.models import CallBodies, timeline
 from ringback.simulator.reports.speakers import Speakers
+from ringback.simulator.reports.svg import turn_latency_chart
 from ringback.simulator.store import CallSummary, ResultWithCalls, RunInfo, StoredCall
 from ringback.simulator.store.linking import CALLER_SIDE
 
@@ -345,7 +351,9 @@ def call_page(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | None) 
     notes = "".join(f"<li>{escape(n)}</li>" for n in call.notes)
     events = timeline(body)
     shown = (
-        timeline_section(events, side, speakers)
+        usage_table(body)
+        + turn_latency_chart(events, speakers)
+        + timeline_section(events, side, speakers)
         if events
         else "<p class=muted>No transcript, tool calls or transitions in this call.</p>"
     )
