@@ -31,6 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from ringback.core.protocol import CALL_PATH
+from ringback.core.testing import running_in_thread
 
 
 @dataclass
@@ -100,7 +101,6 @@ class CreateCallServer:
         self._changed: asyncio.Condition | None = None
         self._release: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
 
     # ── scripting ─────────────────────────────────────────────────────────────
     def script(self, *faults: Fault) -> None:
@@ -160,26 +160,8 @@ class CreateCallServer:
     @contextlib.contextmanager
     def in_thread(self) -> Iterator[CreateCallServer]:
         """Run the server in a background thread with its own event loop."""
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self.start())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(self.stop())
-            loop.close()
-
-        self._thread = threading.Thread(target=run, name="create-call-server", daemon=True)
-        self._thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the test server did not start")
-        try:
+        with running_in_thread(self.start, self.stop, name="create-call-server"):
             yield self
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            self._thread.join(10)
 
     # ── waiting ───────────────────────────────────────────────────────────────
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:

@@ -16,8 +16,10 @@ See docs/testing.md.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -183,6 +185,38 @@ class Script(Generic[ContextT]):
         return reply.think_ms if reply.think_ms is not None else self.think_ms
 
 
+@contextlib.contextmanager
+def running_in_thread(
+    start: Callable[[], Awaitable[object]],
+    stop: Callable[[], Awaitable[object]],
+    *,
+    name: str,
+    start_timeout_s: float = 10.0,
+) -> Iterator[None]:
+    """Run a stand-in server in a background thread with its own event loop for the block:
+    `start()` before it begins, `stop()` when it ends (for synchronous tests, CLI runners)."""
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(start())
+        started.set()
+        loop.run_forever()
+        loop.run_until_complete(stop())
+        loop.close()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    if not started.wait(start_timeout_s):
+        raise RuntimeError(f"{name} did not start within {start_timeout_s:g}s")
+    try:
+        yield
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(start_timeout_s)
+
+
 __all__ = [
     "Reply",
     "Script",
@@ -191,4 +225,5 @@ __all__ = [
     "UsagePolicy",
     "as_reply",
     "estimate_usage",
+    "running_in_thread",
 ]

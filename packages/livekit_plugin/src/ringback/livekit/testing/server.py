@@ -54,6 +54,7 @@ from livekit.protocol import agent_dispatch as pd
 from livekit.protocol import models as pm
 from livekit.protocol import room as pr
 from livekit.protocol import sip as ps
+from ringback.core.testing import running_in_thread
 
 API_KEY = "APIstandin"
 API_SECRET = "stand-in-secret-0123456789abcdefghijklmnop"
@@ -293,26 +294,8 @@ class LiveKitStandIn:
     @contextlib.contextmanager
     def in_thread(self) -> Iterator[LiveKitStandIn]:
         """Serve from a background thread with its own event loop."""
-        loop = asyncio.new_event_loop()
-        started = threading.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(self.start())
-            started.set()
-            loop.run_forever()
-            loop.run_until_complete(self.stop())
-            loop.close()
-
-        thread = threading.Thread(target=run, name="livekit-standin", daemon=True)
-        thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the LiveKit stand-in did not start")
-        try:
+        with running_in_thread(self.start, self.stop, name="livekit-standin"):
             yield self
-        finally:
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(10)
 
     # ── waiting ───────────────────────────────────────────────────────────────
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -13,6 +13,7 @@ from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_USAGE
 from ringback.simulator.reports.formats import ReportFormat
 
 from .console import fail, say
+from .options import Baseline, FailOnRegression
 
 if TYPE_CHECKING:
     from ringback.simulator.reports.collect import LoadedRun
@@ -54,21 +55,8 @@ def report_command(
             "with it (default: report the kept one).",
         ),
     ] = False,
-    baseline: Annotated[
-        str | None,
-        typer.Option(
-            metavar="RUN_ID",
-            help="Compare with this earlier run (its kept evaluation): per scenario pass-rate "
-            "change, newly failing and fixed assertions, latency p50/p95 change.",
-        ),
-    ] = None,
-    fail_on_regression: Annotated[
-        bool,
-        typer.Option(
-            "--fail-on-regression",
-            help="With --baseline: exit 1 when a scenario got worse than in the baseline.",
-        ),
-    ] = False,
+    baseline: Baseline = None,
+    fail_on_regression: FailOnRegression = False,
 ) -> None:
     """Write the reports of RUN_ID from the collector's store (RINGBACK_COLLECTOR_DATABASE_URL,
     workspace RINGBACK_WORKSPACE_ID). A run with a kept evaluation is reported from it; one

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 
+from .options import Baseline, FailOnRegression
+
 if TYPE_CHECKING:
     from ringback.simulator.batch.outcome import CallOutcome
     from ringback.simulator.batch.sink import ResultSink
@@ -140,22 +142,8 @@ def make_run_app(store_factory: Callable[[Path], RunStore] | None = None) -> typ
                 "run.link_timeout, 30s). Needs the collector's store.",
             ),
         ] = None,
-        baseline: Annotated[
-            str | None,
-            typer.Option(
-                metavar="RUN_ID",
-                help="Compare the run with this earlier run (its kept evaluation): per "
-                "scenario pass-rate change, newly failing and fixed assertions, latency "
-                "p50/p95 change; written beside the reports. Needs the collector's store.",
-            ),
-        ] = None,
-        fail_on_regression: Annotated[
-            bool,
-            typer.Option(
-                "--fail-on-regression",
-                help="With --baseline: exit 1 when a scenario got worse than in the baseline.",
-            ),
-        ] = False,
+        baseline: Baseline = None,
+        fail_on_regression: FailOnRegression = False,
     ) -> None:
         """Dial every scenario of SUITE_FILE through the LiveKit SIP API (or, with
         `--transport text`, play them in-process against `--agent`)."""
