@@ -512,6 +512,25 @@ async def test_each_sides_page_names_the_speakers_and_who_hung_up_as_who_they_ar
     assert ">sim caller</text>" in caller_html
 
 
+async def test_a_calls_page_masks_secret_looking_header_values(
+    collector: RunningCollector, http: httpx.AsyncClient
+) -> None:
+    headers = {
+        "X-Auth-Token": "tok-5e1f",
+        "X-Api-Pass": "pw-93a",
+        "X-Pin": "9731",
+        "X-Tier": "gold",
+    }
+    call = await store_call(collector, http, "masked-call", sip_headers=headers)
+    page = await http.get(f"{collector.url}/calls/{call}", headers=collector.headers())
+    text = text_of(page)
+    for name in ("X-Auth-Token", "X-Api-Pass", "X-Pin"):
+        assert f"{name}: ***" in text
+    assert "X-Tier: gold" in text
+    for secret in ("tok-5e1f", "pw-93a", "9731"):
+        assert secret not in page.text
+
+
 @pytest.mark.parametrize("start", [1_767_000_000_000, 10**15])
 async def test_a_start_time_that_is_not_in_seconds_is_shown_as_stored(
     collector: RunningCollector, http: httpx.AsyncClient, start: int

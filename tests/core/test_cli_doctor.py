@@ -422,6 +422,11 @@ def test_secret_expectations_compare_real_values_and_print_neither() -> None:
         ("X-Webhook-Signature", True),
         ("X-Session-Id", True),
         ("X-Credentials", True),
+        ("X-Api-Pass", True),
+        ("X-Pin", True),
+        ("X-User-PIN", True),
+        ("X-Shipping-Method", False),
+        ("X-Bearer", True),
         ("X-Customer-Tier", False),
         ("X-Result-Id", False),
         ("X-CID", False),
@@ -430,6 +435,18 @@ def test_secret_expectations_compare_real_values_and_print_neither() -> None:
 def test_secret_names(name: str, secret: bool) -> None:
     assert doctor_advice.is_secret_name(name) is secret
     assert secrets.is_secret_name(name) is secret  # one list for doctor, verify and run
+
+
+def test_more_secret_words_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not secrets.is_secret_name("X-Acme-Otp")
+    monkeypatch.setenv("RINGBACK_SECRET_HEADERS", " OTP , member-code")
+    assert secrets.is_secret_name("X-Acme-Otp")
+    assert secrets.is_secret_name("X-Member-Code")
+    assert not secrets.is_secret_name("X-Customer-Tier")
+    assert secrets.masked({"X-Acme-Otp": "123456", "X-Tier": "gold"}) == {
+        "X-Acme-Otp": "***",
+        "X-Tier": "gold",
+    }
 
 
 # --- guide, advice and the real command ---------------------------------------------------

@@ -13,6 +13,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote
 
+from ringback.core.secrets import MASK, is_secret_name, masked
 from ringback.simulator.evaluate import RunEvaluation
 from ringback.simulator.reports.format import percent
 from ringback.simulator.reports.html import (
@@ -300,12 +301,21 @@ def _other_sides(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | Non
     )
 
 
+def _with_headers_masked(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """`body` as shown: its `sip_headers` with secret-looking values masked."""
+    headers = body.get("sip_headers")
+    if not isinstance(headers, Mapping):
+        return body
+    return {**body, "sip_headers": masked({str(k): str(v) for k, v in headers.items()})}
+
+
 def _headers(body: Mapping[str, Any]) -> str:
     headers = body.get("sip_headers")
     if not isinstance(headers, Mapping) or not headers:
         return "-"
     return "<br>".join(
-        f"<code>{escape(str(k))}: {escape(str(v))}</code>" for k, v in sorted(headers.items())
+        f"<code>{escape(str(k))}: {escape(MASK if is_secret_name(str(k)) else str(v))}</code>"
+        for k, v in sorted(headers.items())
     )
 
 
@@ -365,7 +375,8 @@ def call_page(viewer: Viewer, call: StoredCall, linked: ResultWithCalls | None) 
         "<h2>Normaliser notes</h2>"
         + (f"<ul>{notes}</ul>" if notes else "<p class=muted>None: the body was canonical.</p>")
         + f"<h2>What happened</h2>{shown}"
-        + f"<details><summary>Stored body (JSON)</summary><pre>{_json(body)}</pre></details>",
+        + f"<details><summary>Stored body (JSON, secret-looking header values masked)</summary>"
+        f"<pre>{_json(_with_headers_masked(body))}</pre></details>",
     )
 
 
