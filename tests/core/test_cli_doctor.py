@@ -535,3 +535,10 @@ def test_the_installed_command_runs() -> None:
     )
     assert missing.returncode == 2
     assert missing.stderr.startswith(b"error: cannot read ")
+
+
+def test_the_readme_names_every_secret_word() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    start = readme.index("Wherever Ringback shows an X- header")
+    said = readme[start : readme.index("RINGBACK_SECRET_HEADERS", start)]
+    assert [w for w in (*secrets.SECRET_WORDS, *secrets.SECRET_PARTS) if f"`{w}`" not in said] == []
