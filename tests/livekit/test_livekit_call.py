@@ -511,3 +511,25 @@ async def test_extra_sinks_get_every_call_as_with_the_pipecat_observer(
         assert plugin.result.delivered
         (copy,) = mirror.requests
     assert copy.body["call_id"] == body["call_id"] == plugin.call_id
+
+
+async def test_a_malformed_extra_sinks_setting_costs_no_call(
+    create_call_server: CreateCallServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGBACK_EXTRA_SINKS", '[{"base_url": "https://backup.example.com"}]')
+    room = FakeRoom()
+    with job_context(room) as ctx:
+        session: AgentSession[None] = AgentSession(llm=ScriptedLLM([Reply(text="Hello!")]))
+        plugin = RingbackPlugin(session, ctx, **settings_kwargs(create_call_server.url, tmp_path))
+        await session.start(Support())
+        await session.run(user_input="Hi")
+        await session.aclose()
+        result = await plugin.finish()  # recorded nothing before: the sinks raised
+
+    assert result is not None
+    assert result.delivered
+    assert [o.sink for o in result.outcomes] == ["primary"]
+    (request,) = create_call_server.requests
+    assert [
+        s["text"] for s in request.body["transcript_with_tool_calls"] if s["role"] == "user"
+    ] == ["Hi"]

@@ -349,3 +349,19 @@ async def test_extra_sinks_get_every_call_as_with_the_livekit_plugin(
         assert [r.body["call_id"] for r in mirror.requests] == ["two-sinks"]
     assert [r.body["call_id"] for r in create_call_server.requests] == ["two-sinks"]
     assert observer.recorder.settings.request_timeout == 5.0
+
+
+async def test_a_malformed_extra_sinks_setting_costs_no_call(
+    create_call_server: CreateCallServer, outbox_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RINGBACK_EXTRA_SINKS", '[{"base_url": "https://backup.example.com"')
+    observer = observer_for(create_call_server, outbox_dir, "typo-sinks")  # raised before
+    async with ScriptedCall([observer], replies=GREETING) as call:
+        await greet(call)
+        await call.end(at_ms=1500)
+    result = await observer.flush()
+
+    assert result is not None
+    assert result.delivered
+    assert [o.sink for o in result.outcomes] == ["primary"]
+    assert [r.body["call_id"] for r in create_call_server.requests] == ["typo-sinks"]

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from platformdirs import user_state_path
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 logger = logging.getLogger("ringback.settings")
 
@@ -74,8 +75,10 @@ class RingbackSettings(BaseSettings):
     workspace_id: int = DEFAULT_WORKSPACE_ID
     agent_id: str | None = None
     outbox_dir: Path = Field(default_factory=default_outbox_dir)
-    extra_sinks: list[Sink] = Field(default_factory=list)
-    """More endpoints to deliver every call to (env: a JSON list), each tracked separately."""
+    extra_sinks: Annotated[list[Sink], NoDecode] = Field(default_factory=list)
+    """More endpoints to deliver every call to, each tracked separately. In the environment a
+    JSON list: `[{"name": "backup", "base_url": "https://...", "api_key": "..."}]`; each needs
+    its own `name` (the top-level one is `primary`)."""
     enabled: bool = True
     request_timeout: float = Field(default=10.0, gt=0)
     """Seconds one HTTP attempt may take."""
@@ -89,6 +92,33 @@ class RingbackSettings(BaseSettings):
     @classmethod
     def _check_base_url(cls, value: str) -> str:
         return Sink._check_url(value)
+
+    @field_validator("extra_sinks", mode="before")
+    @classmethod
+    def _parse_sinks(cls, value: Any) -> Any:
+        """The environment's JSON text, with an error that says what is wrong, never what
+        the text was (it holds API keys)."""
+        if not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise ValueError(
+                f"is not valid JSON ({exc.msg} at character {exc.pos}); write a JSON list such "
+                'as [{"name": "backup", "base_url": "https://..."}]'
+            ) from None
+
+    @field_validator("extra_sinks")
+    @classmethod
+    def _unique_names(cls, sinks: list[Sink]) -> list[Sink]:
+        names = ["primary", *(s.name for s in sinks)]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(
+                f"sink names must be unique, and {', '.join(duplicates)} is used more than "
+                "once: give each extra sink its own `name` ('primary' is the top-level base_url)"
+            )
+        return sinks
 
     def sinks(self) -> list[Sink]:
         """The primary sink (from the top-level fields) followed by `extra_sinks`."""
@@ -130,7 +160,7 @@ def load_settings(**overrides: Any) -> RingbackSettings:
                 field,
                 field,
                 field.upper(),
-                error["msg"],
+                error["msg"].removeprefix("Value error, "),
             )
         fields = RingbackSettings.model_fields
         defaults = {name: fields[name].get_default(call_default_factory=True) for name in bad}

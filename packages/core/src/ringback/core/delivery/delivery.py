@@ -15,7 +15,7 @@ from types import TracebackType
 import httpx
 
 from ringback.core.contract import CallRecord, to_jsonable
-from ringback.core.settings import RingbackSettings, Sink
+from ringback.core.settings import RingbackSettings, Sink, load_settings
 
 from .checkpoints import LiveSnapshots, recover_orphans
 from .envelope import CorruptEntry, build_envelope, entry_key
@@ -65,7 +65,8 @@ class Delivery:
         policy: RetryPolicy | None = None,
         sleep: Sleep | None = None,
     ) -> None:
-        self.settings = settings if settings is not None else RingbackSettings()
+        # Without settings given: the lenient reading, so a typo in RINGBACK_* cannot cost a call
+        self.settings = settings if settings is not None else load_settings()
         self.sinks: list[Sink] = self.settings.sinks()
         self.outbox = Outbox(self.settings.outbox_dir)
         self.policy = policy or RetryPolicy()
