@@ -9,7 +9,9 @@ largest cost. Each SQLite transaction here is one hop, and the event loop never 
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +79,22 @@ def sqlite_path(url: str) -> Path:
     return Path(database)
 
 
+def private_file(path: Path) -> None:
+    """Create `path` (and the folders above it that are missing) readable by its owner only:
+    0600 for the file, 0700 for the folders. It holds calls and API-key hashes. SQLite gives
+    its `-wal` and `-shm` files the database file's mode. An existing file is left as it is."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+
+
 def create_sqlite_engine(url: str) -> Engine:
     """A SQLite engine with WAL, synchronous=NORMAL, a busy timeout, foreign keys, and
-    `BEGIN IMMEDIATE` for write transactions."""
-    sqlite_path(url).parent.mkdir(parents=True, exist_ok=True)
+    `BEGIN IMMEDIATE` for write transactions. A new database file (and a folder made for it)
+    is readable by its owner only."""
+    private_file(sqlite_path(url))
     engine = create_engine(url, pool_size=4, max_overflow=4)
 
     @event.listens_for(engine, "connect")
