@@ -31,7 +31,7 @@ from typing import Any
 from aiohttp import web
 
 from ringback.core.protocol import CALL_PATH
-from ringback.core.testing import running_in_thread
+from ringback.core.testing import StateSignal, running_in_thread
 
 
 @dataclass
@@ -96,9 +96,9 @@ class CreateCallServer:
         """Used when the script is empty (e.g. a sink that is always down)."""
         self._ids = itertools.count(1)
         self._seq = itertools.count(1)
-        self._lock = threading.Condition()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Condition | None = None
+        self._signal = StateSignal()
+        self._lock = threading.Lock()
+        """Guards `calls` (the in-process and threaded modes share it)."""
         self._release: asyncio.Event | None = None
         self._runner: web.AppRunner | None = None
 
@@ -109,8 +109,8 @@ class CreateCallServer:
 
     def release(self) -> None:
         """Let held requests continue."""
-        if self._loop is not None and self._release is not None:
-            self._loop.call_soon_threadsafe(self._release.set)
+        if self._signal.loop is not None and self._release is not None:
+            self._signal.loop.call_soon_threadsafe(self._release.set)
 
     @property
     def url(self) -> str:
@@ -125,8 +125,7 @@ class CreateCallServer:
 
     # ── lifecycle (in the running loop) ───────────────────────────────────────
     async def start(self, port: int = 0) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._changed = asyncio.Condition()
+        self._signal.bind()
         self._release = asyncio.Event()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post(CALL_PATH, self._handle)
@@ -166,18 +165,11 @@ class CreateCallServer:
     # ── waiting ───────────────────────────────────────────────────────────────
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """Wait until `predicate()` holds, re-checking whenever the server's state changes."""
-        if asyncio.get_running_loop() is not self._loop or self._changed is None:
-            await asyncio.to_thread(self.wait_until_sync, predicate, timeout)
-            return
-        changed = self._changed
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(predicate), timeout)
+        await self._signal.wait_until(predicate, timeout)
 
     def wait_until_sync(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
         """`wait_until` for threads other than the server's loop."""
-        with self._lock:
-            if not self._lock.wait_for(predicate, timeout):
-                raise TimeoutError("condition not met in time")
+        self._signal.wait_until_sync(predicate, timeout)
 
     async def wait_for_requests(self, n: int, timeout: float = 5.0) -> list[ReceivedRequest]:
         """Wait until `n` call requests have arrived (whether answered or not)."""
@@ -185,11 +177,7 @@ class CreateCallServer:
         return self.requests[:n]
 
     async def _notify(self) -> None:
-        with self._lock:
-            self._lock.notify_all()
-        assert self._changed is not None
-        async with self._changed:
-            self._changed.notify_all()
+        await self._signal.notify()
 
     # ── the endpoint ──────────────────────────────────────────────────────────
     async def _handle(self, request: web.Request) -> web.StreamResponse:

@@ -185,6 +185,44 @@ class Script(Generic[ContextT]):
         return reply.think_ms if reply.think_ms is not None else self.think_ms
 
 
+class StateSignal:
+    """What a stand-in server's tests wait on: `wait_until(predicate)` returns once the
+    predicate holds, re-checked each time the server calls `notify()` after changing its state,
+    from the server's own loop or from any other thread (`wait_until_sync`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The server's loop, once `bind()` ran in it."""
+        self._changed: asyncio.Condition | None = None
+
+    def bind(self) -> None:
+        """Call in the server's loop as it starts."""
+        self.loop = asyncio.get_running_loop()
+        self._changed = asyncio.Condition()
+
+    async def notify(self) -> None:
+        """The state changed: wake every waiter (in this loop and in other threads)."""
+        with self._lock:
+            self._lock.notify_all()
+        if self._changed is not None:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float) -> None:
+        if asyncio.get_running_loop() is not self.loop or self._changed is None:
+            await asyncio.to_thread(self.wait_until_sync, predicate, timeout)
+            return
+        changed = self._changed
+        async with changed:
+            await asyncio.wait_for(changed.wait_for(predicate), timeout)
+
+    def wait_until_sync(self, predicate: Callable[[], bool], timeout: float) -> None:
+        with self._lock:
+            if not self._lock.wait_for(predicate, timeout):
+                raise TimeoutError("condition not met in time")
+
+
 @contextlib.contextmanager
 def running_in_thread(
     start: Callable[[], Awaitable[object]],

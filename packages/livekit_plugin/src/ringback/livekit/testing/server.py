@@ -38,7 +38,6 @@ import contextlib
 import itertools
 import re
 import secrets
-import threading
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator
@@ -54,7 +53,7 @@ from livekit.protocol import agent_dispatch as pd
 from livekit.protocol import models as pm
 from livekit.protocol import room as pr
 from livekit.protocol import sip as ps
-from ringback.core.testing import running_in_thread
+from ringback.core.testing import StateSignal, running_in_thread
 
 API_KEY = "APIstandin"
 API_SECRET = "stand-in-secret-0123456789abcdefghijklmnop"
@@ -219,9 +218,7 @@ class LiveKitStandIn:
         self._dials: Counter[str] = Counter()
         self._seq = itertools.count(1)
         self._verifier = api.TokenVerifier(api_key, api_secret)
-        self._lock = threading.Condition()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Condition | None = None
+        self._signal = StateSignal()
         self._runner: web.AppRunner | None = None
         self._routes = self._route_table()
 
@@ -260,8 +257,7 @@ class LiveKitStandIn:
     # ── lifecycle ─────────────────────────────────────────────────────────────
     async def start(self, port: int = 0) -> None:
         """Serve on `port` (0: a free one; `url` tells which) in the running loop."""
-        self._loop = asyncio.get_running_loop()
-        self._changed = asyncio.Condition()
+        self._signal.bind()
         app = web.Application()
         app.router.add_post("/twirp/livekit.{service}/{method}", self._handle)
         app.router.add_get("/_standin/stats", self._stats)
@@ -300,25 +296,14 @@ class LiveKitStandIn:
     # ── waiting ───────────────────────────────────────────────────────────────
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """Wait until `predicate()` holds, re-checked whenever the stand-in's state changes."""
-        if asyncio.get_running_loop() is not self._loop or self._changed is None:
-            await asyncio.to_thread(self.wait_until_sync, predicate, timeout)
-            return
-        changed = self._changed
-        async with changed:
-            await asyncio.wait_for(changed.wait_for(predicate), timeout)
+        await self._signal.wait_until(predicate, timeout)
 
     def wait_until_sync(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         """`wait_until` for a thread outside the stand-in's loop."""
-        with self._lock:
-            if not self._lock.wait_for(predicate, timeout):
-                raise TimeoutError("condition not met in time")
+        self._signal.wait_until_sync(predicate, timeout)
 
     async def _notify(self) -> None:
-        with self._lock:
-            self._lock.notify_all()
-        assert self._changed is not None
-        async with self._changed:
-            self._changed.notify_all()
+        await self._signal.notify()
 
     def stats(self) -> dict[str, Any]:
         """Its counters, as `GET /_standin/stats` answers them (for a stand-in process)."""
