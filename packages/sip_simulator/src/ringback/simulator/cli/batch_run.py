@@ -36,6 +36,7 @@ from ringback.simulator.suite import SuiteError, load_suite
 from ringback.simulator.suite.models import Suite
 
 from .console import fail, say
+from .options import check_baseline_options
 from .progress import progress_for
 from .run import RunStore, TransportKind
 
@@ -485,9 +486,8 @@ def _check_baseline(
 ) -> None:
     """Before anything is dialled: the baseline run exists and has an evaluation to compare
     with (it needs the collector's store)."""
+    check_baseline_options(baseline, fail_on_regression, err)
     if baseline is None:
-        if fail_on_regression:
-            fail(err, "--fail-on-regression needs --baseline RUN_ID (the run to compare with)")
         return
     workspace_id = getattr(store, "workspace_id", None)
     if not isinstance(workspace_id, int):

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.console import Console
+
+from .console import fail
 
 Baseline = Annotated[
     str | None,
@@ -23,4 +26,11 @@ FailOnRegression = Annotated[
     ),
 ]
 
-__all__ = ["Baseline", "FailOnRegression"]
+
+def check_baseline_options(baseline: str | None, fail_on_regression: bool, err: Console) -> None:
+    """`--fail-on-regression` needs a `--baseline` to compare with."""
+    if fail_on_regression and baseline is None:
+        fail(err, "--fail-on-regression needs --baseline RUN_ID (the run to compare with)")
+
+
+__all__ = ["Baseline", "FailOnRegression", "check_baseline_options"]

@@ -13,7 +13,7 @@ from ringback.simulator.exit_codes import EXIT_FAILED, EXIT_USAGE
 from ringback.simulator.reports.formats import ReportFormat
 
 from .console import fail, say
-from .options import Baseline, FailOnRegression
+from .options import Baseline, FailOnRegression, check_baseline_options
 
 if TYPE_CHECKING:
     from ringback.simulator.reports.collect import LoadedRun
@@ -77,8 +77,7 @@ def report_command(
     from ringback.simulator.store import DatabaseError, DriverMissingError, SchemaError
 
     out_console, err = Console(), Console(stderr=True)
-    if fail_on_regression and baseline is None:
-        fail(err, "--fail-on-regression needs --baseline RUN_ID (the run to compare with)")
+    check_baseline_options(baseline, fail_on_regression, err)
     suite = _load(suite_file, err)
     out_dir = out if out is not None else DEFAULT_OUT / run_id
 

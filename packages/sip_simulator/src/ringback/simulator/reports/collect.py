@@ -14,7 +14,7 @@ from ringback.core.errors import RingbackError
 from ringback.simulator.evaluate import RunEvaluation, evaluate_run
 from ringback.simulator.evaluate.compare import Comparison, compare
 from ringback.simulator.evaluate.stored import load_evaluation, save_evaluation
-from ringback.simulator.store import RunInfo, Store
+from ringback.simulator.store import ResultWithCalls, RunInfo, Store
 from ringback.simulator.suite.models import Suite
 
 from .formats import ReportFormat
@@ -26,15 +26,20 @@ class UnknownRunError(RingbackError, LookupError):
     """The run id is not in the store (for this workspace)."""
 
 
-async def call_bodies(store: Store, workspace_id: int, run_id: str) -> dict[str, CallBodies]:
+def bodies_of(results: Iterable[ResultWithCalls]) -> dict[str, CallBodies]:
     """Each result's agent-side and caller-side Create Call bodies, by result id."""
     return {
         linked.result.id: CallBodies(
             agent=linked.agent_call.body if linked.agent_call is not None else None,
             caller=linked.caller_call.body if linked.caller_call is not None else None,
         )
-        for linked in await store.list_results(workspace_id, run_id)
+        for linked in results
     }
+
+
+async def call_bodies(store: Store, workspace_id: int, run_id: str) -> dict[str, CallBodies]:
+    """`bodies_of` the run's results, read from `store`."""
+    return bodies_of(await store.list_results(workspace_id, run_id))
 
 
 class SuiteMismatchError(RingbackError, ValueError):
@@ -116,7 +121,7 @@ async def load_run(
         await save_evaluation(store, workspace_id, evaluation)
         evaluated_at = None
     comparison = compare(evaluation, before) if before is not None else None
-    bodies = await call_bodies(store, workspace_id, run_id)
+    bodies = bodies_of(results)  # read above; evaluating changes no link
     return LoadedRun(evaluation, bodies, evaluated_at, comparison)
 
 
